@@ -1,0 +1,18 @@
+import ArgumentParser
+import Foundation
+
+/// The composition root: reads flags and the environment, builds the engine, prints results.
+@main
+struct Folio: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "folio",
+        abstract: "Embed whole documents with Qwen3-Embedding on the CPU.",
+        subcommands: [EmbedCommand.self, TokenizeCommand.self, InspectCommand.self])
+}
+
+/// Prints an error the way a user can act on it, with no stack trace, and exits non-zero.
+func fail(_ error: any Error) -> ExitCode {
+    let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(1)
+}

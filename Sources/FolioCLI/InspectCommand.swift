@@ -1,0 +1,49 @@
+import ArgumentParser
+import FolioEmbedder
+import FolioModels
+import Foundation
+
+/// `folio inspect`: what a model file is, without running it.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect", abstract: "Describe a model: architecture, sizes, tensor types, tokenizer, pooling.")
+
+    @Argument(help: "A .gguf file or a Hugging Face model folder.") var path: String
+    @Flag(help: "Print JSON for machines.") var json = false
+
+    func run() throws {
+        do {
+            let d = try ModelLoader.load(path: path).description
+            let tokenizer = try InputEncoder.load(path: path).tokenizer
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                var object = try JSONSerialization.jsonObject(with: encoder.encode(d)) as! [String: Any]
+                object["tokenizer"] = ["type": "\(type(of: tokenizer))", "vocabularySize": tokenizer.vocabularySize]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            let types = d.tensorTypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("""
+            path:           \(d.path)
+            format:         \(d.format)
+            architecture:   \(d.architecture)
+            hidden size:    \(d.hiddenSize)
+            layers:         \(d.layers)
+            heads:          \(d.queryHeads) query, \(d.keyValueHeads) key/value, head size \(d.headDim)
+            MLP size:       \(d.intermediateSize)
+            vocabulary:     \(d.vocabularySize)
+            context length: \(d.contextLength)
+            rope theta:     \(d.ropeTheta)
+            pooling:        \(d.pooling.rawValue)
+            parameters:     \(d.parameterCount)
+            weight bytes:   \(d.weightBytes)
+            tensor types:   \(types)
+            tokenizer:      \(type(of: tokenizer)), \(tokenizer.vocabularySize) ids
+            """)
+        } catch {
+            throw fail(error)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Tokenization
+
+/// Errors in the JSON Lines input of `folio embed` and `folio tokenize`.
+enum InputError: Error, CustomStringConvertible {
+    case badLine(line: Int, reason: String)
+    case unreadable(path: String, reason: String)
+
+    var description: String {
+        switch self {
+        case let .badLine(line, reason):
+            "input line \(line): \(reason); expected a JSON string or an object with a \"text\" string"
+        case let .unreadable(path, reason): "cannot read \(path): \(reason)"
+        }
+    }
+}
+
+/// Reads JSON Lines input: each line a JSON string or an object with `"text"`. Blank lines are skipped.
+/// Invalid UTF-8 is replaced with U+FFFD and reported on standard error.
+func readInputTexts(path: String?) throws -> [String] {
+    let data: Data
+    if let path {
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw InputError.unreadable(path: path, reason: error.localizedDescription)
+        }
+    } else {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    }
+    let (text, replaced) = TextDecoding.decodeUTF8(data)
+    if replaced {
+        FileHandle.standardError.write(Data("warning: the input is not valid UTF-8; invalid bytes were replaced with U+FFFD\n".utf8))
+    }
+    var texts: [String] = []
+    for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || trimmed == "\r" { continue }
+        let value: Any
+        do { value = try JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed]) } catch {
+            throw InputError.badLine(line: n + 1, reason: "not valid JSON")
+        }
+        if let s = value as? String {
+            texts.append(s)
+        } else if let object = value as? [String: Any], let s = object["text"] as? String {
+            texts.append(s)
+        } else {
+            throw InputError.badLine(line: n + 1, reason: "neither a string nor an object with \"text\"")
+        }
+    }
+    return texts
+}
+
+/// Writes lines to a file or standard output, buffered.
+final class LineWriter {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(path: String?) throws {
+        if let path {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+                throw InputError.unreadable(path: path, reason: "cannot create the output file")
+            }
+            handle = h
+        } else {
+            handle = .standardOutput
+        }
+    }
+
+    func write(_ line: String) {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(0x0A)
+        if buffer.count > 1 << 20 { flush() }
+    }
+
+    func flush() {
+        handle.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// `[1,2,3]` without Foundation's JSON encoder (it is slow for long float arrays).
+func jsonArray<T>(_ values: [T]) -> String {
+    "[" + values.map { "\($0)" }.joined(separator: ",") + "]"
+}

@@ -1,0 +1,101 @@
+import Foundation
+import FolioModels
+import FolioTensor
+import Tokenization
+
+/// The engine facade: a model and its tokenizer, turning texts into normalised vectors.
+///
+/// Thread-safe. Inputs are packed into forward passes under a token budget; a batch gives the same
+/// vectors as each input alone because sequences are never padded (see `EmbeddingModel`).
+public final class Embedder: Sendable {
+    public let description: ModelDescription
+    public let encoder: InputEncoder
+    public let configuration: EmbedderConfiguration
+    let model: any EmbeddingModel
+
+    /// Loads a `.gguf` file or a Hugging Face folder (config.json, safetensors, tokenizer.json).
+    public static func load(path: String, configuration: EmbedderConfiguration = .init()) throws -> Embedder {
+        let pool = configuration.threads.map { ThreadPool(threads: $0) } ?? .shared
+        let loaded = try ModelLoader.load(path: path, pool: pool)
+        let tokenizer = try TokenizerFactory.tokenizer(for: loaded)
+        return Embedder(loaded: loaded, tokenizer: tokenizer, configuration: configuration)
+    }
+
+    init(loaded: LoadedModel, tokenizer: any Tokenizer, configuration: EmbedderConfiguration) {
+        self.description = loaded.description
+        self.model = loaded.model
+        self.encoder = InputEncoder(tokenizer: tokenizer, lastTokenPooling: loaded.model.pooling == .lastToken)
+        self.configuration = configuration
+    }
+
+    /// Vector length before any `dimensions` cut.
+    public var dimension: Int { model.dimension }
+    public var contextLength: Int { model.contextLength }
+
+    /// Token ids the model sees for `text` (see `InputEncoder`).
+    public func tokens(for text: String, instruction: String? = nil) -> [Int32] {
+        encoder.ids(for: text, instruction: instruction)
+    }
+
+    /// Embeds texts (documents, or queries when `options.instruction` is set).
+    public func embed(_ texts: [String], options: EmbedOptions = .init()) throws -> [Embedding] {
+        for (i, text) in texts.enumerated() where text.isEmpty { throw EmbedderError.emptyInput(index: i) }
+        return try embed(tokenized: texts.map { tokens(for: $0, instruction: options.instruction) }, options: options)
+    }
+
+    /// Embeds sequences that are already token ids, as the model will see them.
+    public func embed(tokenized input: [[Int32]], options: EmbedOptions = .init()) throws -> [Embedding] {
+        let limit = model.contextLength
+        if let n = options.dimensions, n < min(32, dimension) || n > dimension {
+            throw EmbedderError.badDimensions(requested: n, minimum: min(32, dimension), maximum: dimension)
+        }
+        var sequences = input
+        for i in sequences.indices {
+            if sequences[i].isEmpty { throw EmbedderError.emptyInput(index: i) }
+            if let bad = sequences[i].first(where: { $0 < 0 || Int($0) >= description.vocabularySize }) {
+                throw EmbedderError.tokenOutOfRange(index: i, token: bad, vocabularySize: description.vocabularySize)
+            }
+            if sequences[i].count > limit {
+                guard options.truncate else {
+                    throw EmbedderError.inputTooLong(index: i, tokens: sequences[i].count, limit: limit)
+                }
+                sequences[i] = truncated(sequences[i], to: limit)
+            }
+        }
+        var vectors = [[Float]](repeating: [], count: sequences.count)
+        for batch in Self.batches(lengths: sequences.map(\.count), budget: configuration.maxBatchTokens) {
+            let pooled = try model.embed(batch.map { sequences[$0] })
+            for (i, v) in zip(batch, pooled) { vectors[i] = Self.finish(v, dimensions: options.dimensions) }
+        }
+        return sequences.indices.map { Embedding(index: $0, tokenCount: sequences[$0].count, vector: vectors[$0]) }
+    }
+
+    /// Keeps the first `limit - 1` tokens and the final special token, as Hugging Face truncation does
+    /// before its post-processor appends `<|endoftext|>`.
+    func truncated(_ ids: [Int32], to limit: Int) -> [Int32] {
+        guard let eos = encoder.appendedEOS, ids.last == eos else { return Array(ids.prefix(limit)) }
+        return Array(ids.prefix(limit - 1)) + [eos]
+    }
+
+    /// Groups input indices so each group's tokens fit `budget`, keeping input order; an input over the
+    /// budget runs alone.
+    static func batches(lengths: [Int], budget: Int) -> [[Int]] {
+        var groups: [[Int]] = [], current: [Int] = [], used = 0
+        for (i, n) in lengths.enumerated() {
+            if !current.isEmpty && used + n > budget {
+                groups.append(current)
+                current = []; used = 0
+            }
+            current.append(i); used += n
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
+    }
+
+    /// L2-normalise; with `dimensions`, keep the first N values and normalise those (Matryoshka).
+    static func finish(_ v: [Float], dimensions: Int?) -> [Float] {
+        var out = dimensions.map { Array(v.prefix($0)) } ?? v
+        out.withUnsafeMutableBufferPointer { Ops.l2Normalize($0.baseAddress!, count: $0.count) }
+        return out
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import FolioModels
+import ModelFiles
+import Tokenization
+
+/// Turns user text into the ids a model sees: query formatting, the tokenizer with its post-processor,
+/// and `<|endoftext|>` for last-token pooling even when the tokenizer file does not append it.
+public struct InputEncoder: Sendable {
+    public let tokenizer: any Tokenizer
+    /// The id appended for last-token pooling (Qwen3-Embedding: `<|endoftext|>`, 151643); nil when none.
+    public let appendedEOS: Int32?
+
+    public init(tokenizer: any Tokenizer, lastTokenPooling: Bool) {
+        self.tokenizer = tokenizer
+        self.appendedEOS = lastTokenPooling ? (tokenizer.eosTokenID ?? tokenizer.id(of: "<|endoftext|>")) : nil
+    }
+
+    /// The text a query becomes: `Instruct: {task}\nQuery:{text}` (no space after `Query:`, as in the
+    /// Qwen3-Embedding README). Documents are embedded as they are.
+    public static func formatQuery(_ text: String, task: String) -> String {
+        "Instruct: \(task)\nQuery:\(text)"
+    }
+
+    /// Ids the model sees. `raw` gives the tokenizer's ids without special tokens (Hugging Face
+    /// `encode(text, add_special_tokens=False)`).
+    public func ids(for text: String, instruction: String? = nil, raw: Bool = false) -> [Int32] {
+        let input = instruction.map { Self.formatQuery(text, task: $0) } ?? text
+        if raw { return tokenizer.encode(input, addSpecialTokens: false) }
+        var ids = tokenizer.encode(input, addSpecialTokens: true)
+        if let eos = appendedEOS, ids.last != eos { ids.append(eos) }
+        return ids
+    }
+
+    /// Loads only the tokenizer of a model: a `.gguf` file, a model folder, or a folder with just
+    /// `tokenizer.json` (no weights needed).
+    public static func load(path: String) throws -> InputEncoder {
+        switch try? ModelFormat.detect(path: path) {
+        case let .gguf(file)?:
+            let gguf = try GGUFFile(path: file)
+            let arch = gguf.metadata["general.architecture"]?.string
+            return InputEncoder(tokenizer: try TokenizerFactory.fromGGUF(gguf), lastTokenPooling: arch == "qwen3")
+        default:
+            let folder = URL(fileURLWithPath: path)
+            let url = folder.appendingPathComponent("tokenizer.json")
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw EmbedderError.tokenizerMissing(path: path, expected: "a .gguf file or a folder with tokenizer.json")
+            }
+            let config = try? JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("config.json")))
+            let modelType = (config as? [String: Any])?["model_type"] as? String
+            return InputEncoder(tokenizer: try TokenizerLoader.load(tokenizerJSON: url), lastTokenPooling: modelType == "qwen3")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import FolioModels
+import ModelFiles
+import Tokenization
+
+/// Builds the tokenizer that belongs to a loaded model: `tokenizer.json` beside a Hugging Face model,
+/// or the `tokenizer.ggml.*` vocabulary inside a GGUF file.
+enum TokenizerFactory {
+    static func tokenizer(for loaded: LoadedModel) throws -> any Tokenizer {
+        if let file = loaded.gguf { return try fromGGUF(file) }
+        guard let folder = loaded.folder else {
+            throw EmbedderError.tokenizerMissing(path: loaded.description.path, expected: "a GGUF file or a model folder")
+        }
+        let url = folder.appendingPathComponent("tokenizer.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw EmbedderError.tokenizerMissing(path: folder.path,
+                                                 expected: "tokenizer.json in the model folder (download it with the weights)")
+        }
+        return try TokenizerLoader.load(tokenizerJSON: url)
+    }
+
+    static func fromGGUF(_ file: GGUFFile) throws -> any Tokenizer {
+        let m = file.metadata
+        let kind = m["tokenizer.ggml.model"]?.string
+        guard kind == "gpt2" else {
+            throw EmbedderError.tokenizerMissing(
+                path: file.path,
+                expected: "tokenizer.ggml.model = \"gpt2\" (byte-level BPE); found \(kind.map { "\"\($0)\"" } ?? "none")")
+        }
+        guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray,
+              let merges = m["tokenizer.ggml.merges"]?.stringArray else {
+            throw EmbedderError.tokenizerMissing(path: file.path,
+                                                 expected: "tokenizer.ggml.tokens and tokenizer.ggml.merges string arrays")
+        }
+        func id(_ key: String) -> Int32? { m["tokenizer.ggml." + key]?.int.map { Int32($0) } }
+        return try BPETokenizer(
+            ggufTokens: tokens,
+            tokenTypes: m["tokenizer.ggml.token_type"]?.intArray?.map { Int32($0) },
+            merges: merges,
+            pre: m["tokenizer.ggml.pre"]?.string ?? "qwen2",
+            bosID: id("bos_token_id"),
+            eosID: id("eos_token_id"),
+            padID: id("padding_token_id"),
+            addBOS: m["tokenizer.ggml.add_bos_token"]?.bool ?? false,
+            addEOS: m["tokenizer.ggml.add_eos_token"]?.bool ?? false)
+    }
+}

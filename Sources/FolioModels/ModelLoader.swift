@@ -1,0 +1,93 @@
+import Foundation
+import FolioTensor
+import ModelFiles
+
+/// What a loaded model is, for `folio inspect`, `/info` and logs.
+public struct ModelDescription: Sendable, Codable, Equatable {
+    public var path: String
+    /// "gguf" or "safetensors".
+    public var format: String
+    public var architecture: String
+    public var hiddenSize: Int
+    public var layers: Int
+    public var queryHeads: Int
+    public var keyValueHeads: Int
+    public var headDim: Int
+    public var intermediateSize: Int
+    public var vocabularySize: Int
+    public var contextLength: Int
+    public var ropeTheta: Float
+    public var pooling: Pooling
+    /// Tensor count per stored type, e.g. ["Q4_K": 169, "F32": 113].
+    public var tensorTypes: [String: Int]
+    public var parameterCount: Int
+    /// Bytes of tensor data as stored.
+    public var weightBytes: Int
+}
+
+/// A model ready to run, with what the embedder needs to build its tokenizer.
+public struct LoadedModel: Sendable {
+    public let model: any EmbeddingModel
+    public let description: ModelDescription
+    /// The GGUF file, whose metadata also holds the vocabulary; nil for a Hugging Face folder.
+    public let gguf: GGUFFile?
+    /// The Hugging Face folder; nil for GGUF.
+    public let folder: URL?
+}
+
+/// Opens a `.gguf` file or a Hugging Face folder and builds its architecture. The one place that maps
+/// architecture names to implementations.
+public enum ModelLoader {
+    public static func load(path: String, pool: ThreadPool = .shared) throws -> LoadedModel {
+        switch try ModelFormat.detect(path: path) {
+        case let .gguf(filePath):
+            let file = try GGUFFile(path: filePath)
+            let architecture = file.metadata["general.architecture"]?.string ?? "(none)"
+            guard architecture == "qwen3" else { throw ModelError.unsupportedArchitecture(architecture, path: filePath) }
+            if let pooling = file.metadata["qwen3.pooling_type"]?.int, pooling != 3 {
+                // llama.cpp numbering: 1 mean, 2 cls, 3 last. Qwen3-Embedding is trained with last-token pooling.
+                throw ModelError.badConfiguration(key: "qwen3.pooling_type", path: filePath,
+                                                  expected: "3 (last token), as Qwen3-Embedding uses; found \(pooling)")
+            }
+            let model = try Qwen3Model.load(gguf: file, pool: pool)
+            let description = describe(model.config, format: "gguf", path: filePath,
+                                       infos: file.tensorInfos.map { ($0.dtype, $0.shape) })
+            return LoadedModel(model: model, description: description, gguf: file, folder: nil)
+
+        case let .huggingFaceFolder(folderPath):
+            let folder = URL(fileURLWithPath: folderPath)
+            let configURL = folder.appendingPathComponent("config.json")
+            let data: Data
+            do { data = try Data(contentsOf: configURL) } catch {
+                throw ModelError.badConfiguration(key: "config.json", path: folderPath,
+                                                  expected: "a readable config.json in the model folder")
+            }
+            let config = try Qwen3Config.fromHuggingFace(json: data, path: configURL.path)
+            let weights = try SafetensorsWeights(folder: folderPath)
+            let model = try Qwen3Model.load(config: config, weights: weights, folder: folderPath, pool: pool)
+            let infos = try weights.tensorNames.map { name -> (DType, [Int]) in
+                let t = try weights.tensor(name)
+                return (t.dtype, t.shape)
+            }
+            let description = describe(config, format: "safetensors", path: folderPath, infos: infos)
+            return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
+        }
+    }
+
+    static func describe(_ c: Qwen3Config, format: String, path: String, infos: [(DType, [Int])]) -> ModelDescription {
+        var types: [String: Int] = [:]
+        var parameters = 0, bytes = 0
+        for (dtype, shape) in infos {
+            types[dtype.description, default: 0] += 1
+            let n = shape.reduce(1, *)
+            parameters += n
+            bytes += dtype.byteCount(elements: n) ?? 0
+        }
+        return ModelDescription(
+            path: path, format: format, architecture: "qwen3", hiddenSize: c.hiddenSize, layers: c.layerCount,
+            queryHeads: c.queryHeads, keyValueHeads: c.keyValueHeads, headDim: c.headDim,
+            intermediateSize: c.intermediateSize, vocabularySize: c.vocabularySize, contextLength: c.contextLength,
+            ropeTheta: c.ropeTheta, pooling: .lastToken, tensorTypes: types, parameterCount: parameters,
+            weightBytes: bytes)
+    }
+}
