@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["CKernels", "FolioTensor"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "FolioTensor"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
-        .testTarget(name: "EngineTests", dependencies: ["FolioEmbedder", "FolioModels", "ModelFiles", "Tokenization", "FolioTensor"]),
+        .testTarget(name: "EngineTests", dependencies: ["FolioCLI", "FolioEmbedder", "FolioModels", "ModelFiles", "Tokenization", "FolioTensor"]),
     ],
     swiftLanguageModes: [.v6]
 )

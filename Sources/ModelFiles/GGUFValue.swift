@@ -17,6 +17,9 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable {
 }
 
 /// One GGUF metadata value.
+///
+/// Cases mirror the spec's types; use the accessors (`int`, `double`, `string`, `stringArray`, ...)
+/// rather than matching widths, since converters differ in which integer width they write.
 public enum GGUFValue: Sendable, Equatable, CustomStringConvertible {
     case uint8(UInt8)
     case int8(Int8)
@@ -76,11 +79,13 @@ public enum GGUFValue: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The value of a `bool` entry.
     public var bool: Bool? {
         if case let .bool(v) = self { return v }
         return nil
     }
 
+    /// The value of a `string` entry.
     public var string: String? {
         if case let .string(v) = self { return v }
         return nil
@@ -132,7 +137,8 @@ public enum GGUFValue: Sendable, Equatable, CustomStringConvertible {
         case let .bool(b): return String(b)
         case let .float32(f): return String(f)
         case let .float64(d): return String(d)
-        default: return String(int ?? 0)
+        case let .uint64(v): return String(v)
+        default: return String(int!)   // every remaining case is an integer narrower than 64 bits, or Int64
         }
     }
 }

@@ -49,6 +49,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What went wrong, in which file, and how to fix it.
     public var description: String {
         switch self {
         case let .unreadable(path, reason):
@@ -91,7 +92,8 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
         case let .missingTensor(name, path):
             "\(path) has no tensor \"\(name)\"; the model file does not match the expected architecture or is incomplete"
         case let .badHeader(path, reason):
-            "\(path) has a malformed header: \(reason)"
+            "\(path) has a malformed header: \(reason); the file is corrupt or was not written by a "
+                + "safetensors/Hugging Face tool (re-download or re-export it)"
         case let .unsupportedDType(path, tensor, dtype):
             "\(path): tensor \"\(tensor)\" has dtype \(dtype); Folio reads F32, F16 and BF16 safetensors. "
                 + "Convert the weights (e.g. torch_dtype=bfloat16) or use a GGUF file"

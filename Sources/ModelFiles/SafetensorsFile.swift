@@ -3,12 +3,15 @@ import Foundation
 
 /// Where one tensor lives in a safetensors file.
 public struct SafetensorsTensorInfo: Sendable, Equatable {
+    /// The name in the JSON header, verbatim.
     public let name: String
     /// Outermost first, as PyTorch writes it.
     public let shape: [Int]
+    /// F32, F16 or BF16.
     public let dtype: DType
     /// Absolute byte offset of the first element in the file.
     public let offset: Int
+    /// Bytes the tensor occupies (`end - begin` of its data_offsets).
     public let byteCount: Int
 }
 
@@ -22,6 +25,7 @@ public struct SafetensorsFile: Sendable {
     /// Largest JSON header accepted (the safetensors crate uses the same 100 MB cap).
     public static let maxHeaderBytes = 100_000_000
 
+    /// The path the file was opened from.
     public let path: String
     /// Tensor descriptions, sorted by name.
     public let tensorInfos: [SafetensorsTensorInfo]

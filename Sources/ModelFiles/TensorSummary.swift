@@ -5,15 +5,21 @@ public struct TensorSummary: Sendable, Equatable {
     /// One row of the summary.
     public struct Row: Sendable, Equatable {
         public let dtype: DType
+        /// Tensors stored in `dtype`.
         public let tensorCount: Int
+        /// Weights stored in `dtype`.
         public let elementCount: Int
+        /// Bytes they occupy in the file.
         public let byteCount: Int
     }
 
     /// One row per element type present, most bytes first.
     public let rows: [Row]
+    /// All tensors.
     public var tensorCount: Int { rows.reduce(0) { $0 + $1.tensorCount } }
+    /// All weights (the parameter count).
     public var elementCount: Int { rows.reduce(0) { $0 + $1.elementCount } }
+    /// All tensor bytes (about the file size).
     public var byteCount: Int { rows.reduce(0) { $0 + $1.byteCount } }
 
     /// Summarises every tensor of `source` (views only: nothing is read from disk).

@@ -34,6 +34,59 @@ void ck_matmul_ref(ck_type t, const void *W, const float *x, float *y,
 void ck_matmul(ck_type t, const void *W, const float *x, float *y,
                int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
 
+/* ---- CPU paths ----------------------------------------------------------------------------- */
+
+/* SIMD instruction sets a kernel can use. ck_cpu_isa() is the best this CPU runs (chosen in ck_cpu.c). */
+typedef enum ck_isa { CK_ISA_PORTABLE = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2, CK_ISA_NEON = 3 } ck_isa;
+ck_isa ck_cpu_isa(void);
+int ck_isa_supported(ck_isa isa);
+
+/* Weight rows dequantised together by ck_matmul (the panel width). Split N across threads in
+ * multiples of it so no panel is dequantised twice. */
+#define CK_MATMUL_NR 32
+
+/* ck_matmul on a chosen path (falls back to portable when the CPU lacks it); for tests and benchmarks. */
+void ck_matmul_isa(ck_isa isa, ck_type t, const void *W, const float *x, float *y,
+                   int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
+
+/* ---- Row-wise ops (all f32, rows contiguous) ------------------------------------------------ */
+
+/* RMSNorm (Qwen3 / Llama): y[r] = w * x[r] / sqrt(mean(x[r]^2) + eps). x: [rows, dim]; y may equal x. */
+void ck_rmsnorm_ref(const float *x, const float *w, float *y, int64_t rows, int64_t dim, float eps);
+void ck_rmsnorm(const float *x, const float *w, float *y, int64_t rows, int64_t dim, float eps);
+
+/* SwiGLU activation: gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)). */
+void ck_silu_mul_ref(float *gate, const float *up, int64_t n);
+void ck_silu_mul(float *gate, const float *up, int64_t n);
+
+/* a[i] += b[i] (residual connection). */
+void ck_add(float *a, const float *b, int64_t n);
+
+/* v /= max(||v||_2, 1e-12), as torch.nn.functional.normalize. */
+void ck_l2_normalize(float *v, int64_t n);
+
+/* NeoX / Hugging Face `rotate_half` RoPE, in place on x: [T, H, D], token t at position pos0 + t.
+ * Pairs (i, i + D/2): inv_freq[i] = 1 / theta^(2i/D) and angle = pos * inv_freq[i], both in float32
+ * exactly as transformers computes them; then x_i' = x_i cos - x_{i+D/2} sin, x_{i+D/2}' = x_{i+D/2} cos + x_i sin. */
+void ck_rope_ref(float *x, int64_t T, int64_t H, int64_t D, int64_t pos0, float theta);
+void ck_rope(float *x, int64_t T, int64_t H, int64_t D, int64_t pos0, float theta);
+
+/* ---- Attention ------------------------------------------------------------------------------ */
+
+/* Causal grouped-query attention, scale 1/sqrt(D); query head h reads kv head h / (Hq / Hkv).
+ *   q: [T, Hq, D], k, v: [T, Hkv, D], out: [T, Hq, D]; query t attends to keys 0...t.
+ * The reference keeps one row of T scores; the fast version is flash-attention style (online softmax
+ * over key tiles, memory O(CK_ATTN_BQ * D) per call) and runs work items [item0, item1) so threads can
+ * split it: ck_attention_items(T, Hq) items of (block of CK_ATTN_BQ query rows, head), costliest first.
+ * D must be at most CK_ATTN_MAX_D. */
+#define CK_ATTN_BQ 16
+#define CK_ATTN_MAX_D 512
+void ck_attention_ref(const float *q, const float *k, const float *v, float *out,
+                      int64_t T, int64_t Hq, int64_t Hkv, int64_t D);
+int64_t ck_attention_items(int64_t T, int64_t Hq);
+void ck_attention(const float *q, const float *k, const float *v, float *out,
+                  int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,8 +27,8 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
     }
 
     /// Runs the packed batch and returns the final-normed hidden state of each sequence's last token.
-    /// `observe(layer, x, T)` sees the residual stream [T, C] after each layer (layer 0 = embeddings),
-    /// for layer-by-layer checks against a PyTorch dump.
+    /// `observe(stage, x, T)` sees [T, C]: stage 0 the embeddings, stage i the residual stream after
+    /// layer i - 1, stage L + 1 every row after the final norm; for layer-by-layer checks against PyTorch.
     public func forward(_ sequences: [[Int32]],
                         observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) throws -> [[Float]] {
         let c = config
@@ -91,7 +91,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
             Ops.siluMul(gate: gate, up: up, count: T * F)
             Ops.matmul(gate, rows: T, weight: l.wDown, into: h, pool: pool)
             Ops.add(x, h, count: T * C)
-            if layerIndex < c.layerCount - 1 { observe?(layerIndex + 1, x, T) }
+            observe?(layerIndex + 1, x, T)
         }
 
         // 9. Last-token pooling, then the final RMSNorm of the pooled rows: x [T, C] -> [sequences, C].
@@ -100,7 +100,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
             weights.finalNorm.withUnsafeBufferPointer {
                 Ops.rmsNorm(x, rows: T, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
             }
-            observe(c.layerCount, h, T)
+            observe(c.layerCount + 1, h, T)
         }
         var pooled = [Float](repeating: 0, count: lengths.count * C)
         var end = 0

@@ -1,0 +1,178 @@
+/* Causal grouped-query attention.
+ * Reference: per query row, all scores, a max-subtracted softmax, then the weighted sum of values.
+ * Fast: flash-attention style. A work item is (block of CK_ATTN_BQ query rows, head); its keys are
+ * visited in tiles of BK with an online softmax (running max m, running sum l, accumulator rescaled
+ * by exp(m_old - m_new)), so memory stays O(BQ * D) and the key/value tile stays in L1 across the
+ * block's rows. Scores of a block against a tile are a small matmul: the tile is transposed into a
+ * panel and run through the matmul micro-kernel. The body is compiled once per ISA, chosen at run time. */
+#include "ck_internal.h"
+#include "ck_vexp.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#define BQ CK_ATTN_BQ
+#define BK CK_MATMUL_NR /* a key tile is one matmul panel, so scores reuse the matmul micro-kernel */
+#define LANES 16
+
+void ck_attention_ref(const float *q, const float *k, const float *v, float *out,
+                      int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
+    const float scale = 1.0f / sqrtf((float)D);
+    const int64_t group = Hq / Hkv;
+    float *s = malloc((size_t)T * sizeof(float));
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t h = 0; h < Hq; h++) {
+            const float *qr = q + (t * Hq + h) * D;
+            const int64_t kh = h / group;
+            float mx = -INFINITY;
+            for (int64_t j = 0; j <= t; j++) {
+                double d = 0;
+                for (int64_t i = 0; i < D; i++) d += (double)qr[i] * k[(j * Hkv + kh) * D + i];
+                s[j] = (float)d * scale;
+                if (s[j] > mx) mx = s[j];
+            }
+            double sum = 0;
+            for (int64_t j = 0; j <= t; j++) sum += exp((double)s[j] - mx);
+            float *o = out + (t * Hq + h) * D;
+            for (int64_t i = 0; i < D; i++) {
+                double a = 0;
+                for (int64_t j = 0; j <= t; j++) a += exp((double)s[j] - mx) * v[(j * Hkv + kh) * D + i];
+                o[i] = (float)(a / sum);
+            }
+        }
+    free(s);
+}
+
+int64_t ck_attention_items(int64_t T, int64_t Hq) { return (T + BQ - 1) / BQ * Hq; }
+
+/* Per-thread scratch: the accumulators of one query block, one key tile transposed, its scores.
+ * Heap, not stack (about 100 KiB), allocated once per thread and freed when the thread exits. */
+typedef struct {
+    float acc[BQ * CK_ATTN_MAX_D];
+    float kt[CK_ATTN_MAX_D * BK];
+    float s[BQ * BK];
+} attn_scratch;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
+
+static attn_scratch *thread_scratch(void) {
+    pthread_once(&scratch_once, make_scratch_key);
+    attn_scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, sizeof(attn_scratch)) != 0) abort();
+        s = p;
+        pthread_setspecific(scratch_key, s);
+    }
+    return s;
+}
+
+/* One online-softmax step for query row r against the key tile starting at j0 (valid keys jv):
+ * s[0..BK) holds raw dot products; masked entries become 0 after the exp. */
+static inline __attribute__((always_inline)) void softmax_step(
+    float *restrict s, int64_t jv, float scale, float *m, float *l, float *restrict a,
+    const float *v, int64_t vstride, int64_t D) {
+    float mx = *m;
+    for (int64_t j = 0; j < BK; j++) {
+        s[j] = j < jv ? s[j] * scale : -INFINITY;
+        mx = s[j] > mx ? s[j] : mx;
+    }
+    const float corr = ck_vexp(*m - mx); /* 0 on the first tile, where m = -inf */
+    for (int64_t j = 0; j < BK; j++) s[j] = ck_vexp(s[j] - mx);
+    float sum = 0;
+    for (int64_t j = 0; j < jv; j++) sum += s[j];
+    *l = *l * corr + sum;
+    *m = mx;
+    /* a = a * corr + sum_j p_j v_j, 64 dimensions at a time held in registers across the keys. */
+    int64_t d0 = 0;
+    for (; d0 + 64 <= D; d0 += 64) {
+        float t[64];
+        for (int dd = 0; dd < 64; dd++) t[dd] = a[d0 + dd] * corr;
+        for (int64_t j = 0; j < jv; j++) {
+            const float p = s[j], *vr = v + j * vstride + d0;
+            for (int dd = 0; dd < 64; dd++) t[dd] += p * vr[dd];
+        }
+        for (int dd = 0; dd < 64; dd++) a[d0 + dd] = t[dd];
+    }
+    if (d0 < D) {
+        for (int64_t d = d0; d < D; d++) a[d] *= corr;
+        for (int64_t j = 0; j < jv; j++) {
+            const float p = s[j], *vr = v + j * vstride;
+            for (int64_t d = d0; d < D; d++) a[d] += p * vr[d];
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void attention_items(
+    const float *q, const float *k, const float *v, float *out,
+    int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1, ck_tile_fn tile) {
+    const float scale = 1.0f / sqrtf((float)D);
+    const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ;
+    attn_scratch *sc = thread_scratch();
+    float *restrict acc = sc->acc, *restrict kt = sc->kt, *restrict s = sc->s;
+    float mrow[BQ], lrow[BQ];
+    for (int64_t item = item0; item < item1; item++) {
+        /* Last query blocks first: they see the most keys, so dynamic scheduling balances better. */
+        const int64_t qb = blocks - 1 - item / Hq, h = item % Hq, kh = h / group;
+        const int64_t i0 = qb * BQ, i1 = i0 + BQ < T ? i0 + BQ : T, nq = i1 - i0;
+        for (int64_t r = 0; r < nq; r++) { mrow[r] = -INFINITY; lrow[r] = 0; }
+        for (int64_t r = 0; r < nq * D; r++) acc[r] = 0;
+        for (int64_t j0 = 0; j0 < i1; j0 += BK) {
+            const int64_t jn = i1 - j0 < BK ? i1 - j0 : BK;
+            /* The key tile transposed, kt[d][j], so scores for BK keys are one broadcast-FMA per d. */
+            for (int64_t j = 0; j < jn; j++) {
+                const float *kr = k + ((j0 + j) * Hkv + kh) * D;
+                for (int64_t d = 0; d < D; d++) kt[d * BK + j] = kr[d];
+            }
+            for (int64_t j = jn; j < BK; j++)
+                for (int64_t d = 0; d < D; d++) kt[d * BK + j] = 0.0f;
+            /* Scores of the rows that see this tile: s[r][j] = q[i0 + r] . k[j0 + j] (a small matmul). */
+            const int64_t r0 = j0 > i0 ? j0 - i0 : 0;
+            tile(q + ((i0 + r0) * Hq + h) * D, Hq * D, kt, D, s + r0 * BK, BK, nq - r0, BK, 0);
+            for (int64_t r = r0; r < nq; r++) {
+                const int64_t i = i0 + r;
+                const int64_t jv = (i - j0 + 1 < jn ? i - j0 + 1 : jn); /* causal: keys <= i */
+                softmax_step(s + r * BK, jv, scale, &mrow[r], &lrow[r], acc + r * D,
+                             v + (j0 * Hkv + kh) * D, Hkv * D, D);
+            }
+        }
+        for (int64_t r = 0; r < nq; r++) {
+            float *o = out + ((i0 + r) * Hq + h) * D;
+            const float inv = 1.0f / lrow[r];
+            for (int64_t d = 0; d < D; d++) o[d] = acc[r * D + d] * inv;
+        }
+    }
+}
+
+static void attention_portable(const float *q, const float *k, const float *v, float *out,
+                               int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
+    attention_items(q, k, v, out, T, Hq, Hkv, D, item0, item1, ck_tile_for(ck_cpu_isa()));
+}
+
+#ifdef CK_X86
+__attribute__((target("avx512f,avx512bw,avx512vl,fma")))
+static void attention_avx512(const float *q, const float *k, const float *v, float *out,
+                             int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
+    attention_items(q, k, v, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx512);
+}
+
+__attribute__((target("avx2,fma")))
+static void attention_avx2(const float *q, const float *k, const float *v, float *out,
+                           int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
+    attention_items(q, k, v, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx2);
+}
+#endif
+
+void ck_attention(const float *q, const float *k, const float *v, float *out,
+                  int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
+    if (D > CK_ATTN_MAX_D || Hkv <= 0 || Hq % Hkv != 0) abort(); /* programmer error: checked by callers */
+#ifdef CK_X86
+    switch (ck_cpu_isa()) {
+    case CK_ISA_AVX512: attention_avx512(q, k, v, out, T, Hq, Hkv, D, item0, item1); return;
+    case CK_ISA_AVX2: attention_avx2(q, k, v, out, T, Hq, Hkv, D, item0, item1); return;
+    default: break;
+    }
+#endif
+    attention_portable(q, k, v, out, T, Hq, Hkv, D, item0, item1);
+}

@@ -1,0 +1,115 @@
+/* Private to CKernels: block layouts, half-precision conversion, the dispatch table.
+ * Block layouts are ggml's (ggml-common.h); sizes are checked at compile time. */
+#ifndef CK_INTERNAL_H
+#define CK_INTERNAL_H
+#include "ckernels.h"
+#include <string.h>
+
+#define QK 32      /* weights per Q8_0 / Q5_0 block */
+#define QK_K 256   /* weights per K-quant super-block */
+
+/* Q8_0: 32 weights share one fp16 scale: w = d * q. 34 bytes. */
+typedef struct { uint16_t d; int8_t qs[QK]; } block_q8_0;
+/* Q5_0: w = d * (q - 16), q = low nibble | high bit << 4. Nibbles: qs[j] low = weight j, high = weight j+16. 22 bytes. */
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_0;
+/* Q4_K: 8 sub-blocks of 32, each with a 6-bit scale and min: w = d*sc*q - dmin*m. 144 bytes. */
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qs[QK_K / 2]; } block_q4_K;
+/* Q5_K: as Q4_K plus one high bit per weight in qh. 176 bytes. */
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; } block_q5_K;
+/* Q6_K: 16 sub-blocks of 16 with int8 scales: w = d * sc * (q - 32), q 6 bits split 4 + 2. 210 bytes. */
+typedef struct { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; } block_q6_K;
+
+_Static_assert(sizeof(block_q8_0) == 34, "block_q8_0 must be 34 bytes as in ggml");
+_Static_assert(sizeof(block_q5_0) == 22, "block_q5_0 must be 22 bytes as in ggml");
+_Static_assert(sizeof(block_q4_K) == 144, "block_q4_K must be 144 bytes as in ggml");
+_Static_assert(sizeof(block_q5_K) == 176, "block_q5_K must be 176 bytes as in ggml");
+_Static_assert(sizeof(block_q6_K) == 210, "block_q6_K must be 210 bytes as in ggml");
+
+/* IEEE half -> float, exact for every input (subnormals, inf, nan). */
+static inline float ck_fp16_to_fp32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (man == 0) {
+        bits = sign;
+    } else { /* subnormal: normalise the mantissa */
+        int e = -1;
+        do { man <<= 1; e++; } while (!(man & 0x400));
+        bits = sign | ((uint32_t)(112 - e) << 23) | ((man & 0x3ff) << 13);
+    }
+    float f; memcpy(&f, &bits, 4); return f;
+}
+
+static inline float ck_bf16_to_fp32(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16; float f; memcpy(&f, &bits, 4); return f;
+}
+
+/* 6-bit scale and min j (0..7) of a Q4_K / Q5_K super-block (ggml get_scale_min_k4). */
+static inline void ck_scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
+    if (j < 4) {
+        *d = q[j] & 63; *m = q[j + 4] & 63;
+    } else {
+        *d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+/* Per-type reference dequantisers (n = whole blocks' worth of weights). */
+void ck_deq_f32_ref(const void *src, float *dst, int64_t n);
+void ck_deq_f16_ref(const void *src, float *dst, int64_t n);
+void ck_deq_bf16_ref(const void *src, float *dst, int64_t n);
+void ck_deq_q8_0_ref(const void *src, float *dst, int64_t n);
+void ck_deq_q5_0_ref(const void *src, float *dst, int64_t n);
+void ck_deq_q4_K_ref(const void *src, float *dst, int64_t n);
+void ck_deq_q5_K_ref(const void *src, float *dst, int64_t n);
+void ck_deq_q6_K_ref(const void *src, float *dst, int64_t n);
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CK_X86 1
+void ck_deq_f16_avx2(const void *src, float *dst, int64_t n);
+void ck_deq_bf16_avx2(const void *src, float *dst, int64_t n);
+void ck_deq_q8_0_avx2(const void *src, float *dst, int64_t n);
+void ck_deq_q5_0_avx2(const void *src, float *dst, int64_t n);
+void ck_deq_q4_K_avx2(const void *src, float *dst, int64_t n);
+void ck_deq_q5_K_avx2(const void *src, float *dst, int64_t n);
+void ck_deq_q6_K_avx2(const void *src, float *dst, int64_t n);
+#endif
+
+typedef void (*ck_deq_fn)(const void *src, float *dst, int64_t n);
+/* The fastest dequantiser of type t this CPU runs (ck_cpu.c). */
+ck_deq_fn ck_deq_fast(ck_type t);
+ck_deq_fn ck_deq_reference(ck_type t);
+/* Weights per block of type t. */
+int64_t ck_block_size(ck_type t);
+
+/* Matmul micro-kernel over one dequantised panel (ck_matmul.c):
+ *   y[m * ldy + j] (+)= sum_k x[m * ldx + k] * panel[k * CK_MATMUL_NR + j]   for m < M, j < nv
+ * panel: [kc, CK_MATMUL_NR] f32, 64-byte aligned, columns nv..NR zero. accumulate: add to y instead of storing. */
+typedef void (*ck_tile_fn)(const float *x, int64_t ldx, const float *panel, int64_t kc,
+                           float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+void ck_tile_portable(const float *x, int64_t ldx, const float *panel, int64_t kc,
+                      float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+#ifdef CK_X86
+void ck_tile_avx2(const float *x, int64_t ldx, const float *panel, int64_t kc,
+                  float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+void ck_tile_avx512(const float *x, int64_t ldx, const float *panel, int64_t kc,
+                    float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+void ck_tile_neon(const float *x, int64_t ldx, const float *panel, int64_t kc,
+                  float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+#endif
+ck_tile_fn ck_tile_for(ck_isa isa);
+
+/* Packs 8 dequantised rows (row stride lds) into panel columns 0..7: panel[k * NR + r] = rows[r * lds + k]. */
+typedef void (*ck_transpose_fn)(const float *rows, int64_t lds, float *panel, int64_t kc);
+void ck_transpose8_portable(const float *rows, int64_t lds, float *panel, int64_t kc);
+#ifdef CK_X86
+void ck_transpose8_avx2(const float *rows, int64_t lds, float *panel, int64_t kc);
+#endif
+ck_transpose_fn ck_transpose_for(ck_isa isa);
+
+#endif

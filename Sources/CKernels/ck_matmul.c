@@ -1,0 +1,110 @@
+/* Linear layer y = x W^T for every weight type.
+ * Strategy: dequantise a panel of CK_MATMUL_NR weight rows by CK_KC columns into f32 scratch, stored
+ * k-major ([kc, NR]) so a micro-kernel can broadcast one x value against NR contiguous weights; then
+ * run the register-blocked micro-kernel of the best ISA over all M rows. Dequantisation costs
+ * O(N K) once per call, the multiply O(M N K), so for M >= a few dozen the multiply dominates. */
+#include "ck_internal.h"
+#include <pthread.h>
+#include <stdlib.h>
+
+#define CK_KC 512 /* columns of K per panel: a multiple of QK_K, so chunks start on block boundaries */
+#define NR CK_MATMUL_NR
+
+/* ---- reference ---------------------------------------------------------------------------- */
+
+void ck_matmul_ref(ck_type t, const void *W, const float *x, float *y,
+                   int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
+    float *row = malloc((size_t)K * sizeof(float));
+    const size_t rb = ck_row_bytes(t, K);
+    for (int64_t n = n0; n < n1; n++) {
+        ck_dequantize_ref(t, (const char *)W + (size_t)n * rb, row, K);
+        for (int64_t m = 0; m < M; m++) {
+            float s = 0;
+            for (int64_t k = 0; k < K; k++) s += x[m * K + k] * row[k];
+            y[m * ldy + n] = s;
+        }
+    }
+    free(row);
+}
+
+/* ---- portable micro-kernel (the compiler vectorises the j loops with baseline SIMD) ----------- */
+
+#define PMR 4
+void ck_tile_portable(const float *x, int64_t ldx, const float *panel, int64_t kc,
+                      float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate) {
+    for (int64_t m0 = 0; m0 < M; m0 += PMR) {
+        const int mr = (int)(M - m0 < PMR ? M - m0 : PMR);
+        float acc[PMR][NR] = {{0}};
+        for (int64_t k = 0; k < kc; k++) {
+            const float *b = panel + k * NR;
+            for (int i = 0; i < mr; i++) {
+                const float a = x[(m0 + i) * ldx + k];
+                for (int j = 0; j < NR; j++) acc[i][j] += a * b[j];
+            }
+        }
+        for (int i = 0; i < mr; i++) {
+            float *yr = y + (m0 + i) * ldy;
+            for (int j = 0; j < nv; j++) yr[j] = accumulate ? yr[j] + acc[i][j] : acc[i][j];
+        }
+    }
+}
+
+/* 8 rows of kc floats (row stride lds) -> panel columns 0..7: panel[k * NR + r] = rows[r * lds + k]. */
+void ck_transpose8_portable(const float *rows, int64_t lds, float *panel, int64_t kc) {
+    for (int64_t k = 0; k < kc; k++)
+        for (int r = 0; r < 8; r++) panel[k * NR + r] = rows[r * lds + k];
+}
+
+/* ---- per-thread scratch ------------------------------------------------------------------ */
+
+/* One panel plus eight dequantised row chunks per thread, allocated on first use and freed when the
+ * thread exits. Bounded: (NR + 8) * CK_KC floats = 80 KiB. */
+typedef struct { float panel[CK_KC * NR]; float rows[8 * CK_KC]; } ck_scratch;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
+
+static ck_scratch *thread_scratch(void) {
+    pthread_once(&scratch_once, make_scratch_key);
+    ck_scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, sizeof(ck_scratch)) != 0) abort();
+        s = p;
+        pthread_setspecific(scratch_key, s);
+    }
+    return s;
+}
+
+/* ---- driver -------------------------------------------------------------------------------- */
+
+void ck_matmul_isa(ck_isa isa, ck_type t, const void *W, const float *x, float *y,
+                   int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
+    if (M <= 0 || n1 <= n0) return;
+    ck_scratch *s = thread_scratch();
+    const ck_deq_fn deq = ck_deq_fast(t);
+    const ck_tile_fn tile = ck_tile_for(isa);
+    const ck_transpose_fn transpose = ck_transpose_for(isa);
+    const size_t rb = ck_row_bytes(t, K);
+    for (int64_t nb = n0; nb < n1; nb += NR) {
+        const int64_t nv = n1 - nb < NR ? n1 - nb : NR;
+        for (int64_t k0 = 0; k0 < K; k0 += CK_KC) {
+            const int64_t kc = K - k0 < CK_KC ? K - k0 : CK_KC;
+            /* Dequantise rows nb..nb+nv, columns k0..k0+kc, eight rows at a time, and transpose them
+             * into the panel; rows past nv become zero columns. */
+            for (int64_t g = 0; g < NR; g += 8) {
+                for (int64_t r = 0; r < 8; r++) {
+                    if (g + r < nv) deq((const char *)W + (size_t)(nb + g + r) * rb + ck_row_bytes(t, k0), s->rows + r * CK_KC, kc);
+                    else memset(s->rows + r * CK_KC, 0, (size_t)kc * sizeof(float));
+                }
+                transpose(s->rows, CK_KC, s->panel + g, kc);
+            }
+            tile(x + k0, K, s->panel, kc, y + nb, ldy, M, nv, k0 > 0);
+        }
+    }
+}
+
+void ck_matmul(ck_type t, const void *W, const float *x, float *y,
+               int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
+    ck_matmul_isa(ck_cpu_isa(), t, W, x, y, M, K, ldy, n0, n1);
+}

@@ -1,0 +1,84 @@
+/* Row-wise ops of a transformer block: RMSNorm, SwiGLU's silu(gate) * up, residual add, L2 norm.
+ * Fast versions keep 16 independent partial sums so the compiler can vectorise the reductions
+ * (it may not reorder one float sum by itself); the `_ref` twins sum in double, in order. */
+#include "ck_internal.h"
+#include "ck_vexp.h"
+#include <math.h>
+
+#define LANES 16
+
+static inline float sum_squares(const float *x, int64_t n) {
+    float acc[LANES] = {0};
+    int64_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += x[i + l] * x[i + l];
+    float s = 0;
+    for (int l = 0; l < LANES; l++) s += acc[l];
+    for (; i < n; i++) s += x[i] * x[i];
+    return s;
+}
+
+void ck_rmsnorm_ref(const float *x, const float *w, float *y, int64_t rows, int64_t dim, float eps) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * dim;
+        float *yr = y + r * dim;
+        double s = 0;
+        for (int64_t i = 0; i < dim; i++) s += (double)xr[i] * xr[i];
+        /* As Hugging Face: normalise in float32, then multiply by the weight. */
+        const float inv = 1.0f / sqrtf((float)(s / (double)dim) + eps);
+        for (int64_t i = 0; i < dim; i++) yr[i] = w[i] * (xr[i] * inv);
+    }
+}
+
+void ck_rmsnorm(const float *x, const float *w, float *y, int64_t rows, int64_t dim, float eps) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * dim;
+        float *yr = y + r * dim;
+        const float inv = 1.0f / sqrtf(sum_squares(xr, dim) / (float)dim + eps);
+        for (int64_t i = 0; i < dim; i++) yr[i] = w[i] * (xr[i] * inv);
+    }
+}
+
+void ck_silu_mul_ref(float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const double g = gate[i];
+        gate[i] = (float)(g / (1.0 + exp(-g)) * up[i]);
+    }
+}
+
+static inline __attribute__((always_inline)) void silu_mul(float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + ck_vexp(-g)) * up[i];
+    }
+}
+
+static void silu_mul_portable(float *gate, const float *up, int64_t n) { silu_mul(gate, up, n); }
+#ifdef CK_X86
+__attribute__((target("avx512f,avx512bw,avx512vl,fma")))
+static void silu_mul_avx512(float *gate, const float *up, int64_t n) { silu_mul(gate, up, n); }
+__attribute__((target("avx2,fma")))
+static void silu_mul_avx2(float *gate, const float *up, int64_t n) { silu_mul(gate, up, n); }
+#endif
+
+/* The same loop compiled per ISA (the vectorisable exp makes it SIMD code). */
+void ck_silu_mul(float *gate, const float *up, int64_t n) {
+#ifdef CK_X86
+    switch (ck_cpu_isa()) {
+    case CK_ISA_AVX512: silu_mul_avx512(gate, up, n); return;
+    case CK_ISA_AVX2: silu_mul_avx2(gate, up, n); return;
+    default: break;
+    }
+#endif
+    silu_mul_portable(gate, up, n);
+}
+
+void ck_add(float *a, const float *b, int64_t n) {
+    for (int64_t i = 0; i < n; i++) a[i] += b[i];
+}
+
+void ck_l2_normalize(float *v, int64_t n) {
+    float norm = sqrtf(sum_squares(v, n));
+    if (norm < 1e-12f) norm = 1e-12f; /* torch.nn.functional.normalize's eps */
+    for (int64_t i = 0; i < n; i++) v[i] = v[i] / norm;
+}

@@ -1,0 +1,75 @@
+import FolioEmbedder
+import FolioModels
+import Foundation
+import ModelFiles
+import Testing
+
+/// A copy of the gqa2 folder whose config.json is edited, in a temporary folder.
+func editedModelFolder(_ edit: (inout [String: Any]) -> Void) throws -> URL {
+    let source = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("folio-bad-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    for name in ["model.safetensors", "tokenizer.json", "tokenizer_config.json"] {
+        try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+    }
+    var config = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as! [String: Any]
+    edit(&config)
+    try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("config.json"))
+    return dir
+}
+
+@Suite("Bad model files give typed errors that name the file")
+struct BadModelTests {
+    @Test("An unknown architecture is refused by name")
+    func unknownArchitecture() throws {
+        let dir = try editedModelFolder { $0["model_type"] = "llama" }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let error = #expect(throws: ModelError.self) { try Embedder.load(path: dir.path) }
+        #expect(error == .unsupportedArchitecture("llama", path: dir.appendingPathComponent("config.json").path))
+    }
+
+    @Test("A configuration asking for more layers than stored names the missing weight")
+    func missingWeight() throws {
+        let dir = try editedModelFolder { $0["num_hidden_layers"] = 3 }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let error = #expect(throws: ModelError.self) { try Embedder.load(path: dir.path) }
+        #expect(error == .missingWeight(name: "model.layers.2.input_layernorm.weight", path: dir.path))
+    }
+
+    @Test("A weight whose shape disagrees with the configuration is named with both shapes")
+    func shapeMismatch() throws {
+        let dir = try editedModelFolder { $0["intermediate_size"] = 128 }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let error = #expect(throws: ModelError.self) { try Embedder.load(path: dir.path) }
+        #expect(error == .shapeMismatch(name: "model.layers.0.mlp.gate_proj.weight", path: dir.path,
+                                        expected: [128, 64], found: [96, 64]))
+    }
+
+    @Test("Heads that do not divide evenly are a configuration error")
+    func badHeads() throws {
+        let dir = try editedModelFolder { $0["num_key_value_heads"] = 3 }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: ModelError.self) { try Embedder.load(path: dir.path) }
+    }
+
+    @Test("A folder without tokenizer.json says what is missing")
+    func missingTokenizer() throws {
+        let dir = try editedModelFolder { _ in }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("tokenizer.json"))
+        let error = #expect(throws: EmbedderError.self) { try Embedder.load(path: dir.path) }
+        #expect(error.map { "\($0)" }?.contains("tokenizer.json") == true)
+    }
+
+    @Test("A truncated GGUF file is a ModelFileError, not a crash")
+    func truncatedGGUF() throws {
+        let source = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2/qwen3-tiny-gqa2-q8_0.gguf")
+        let data = try Data(contentsOf: source)
+        for cut in [10, 200, data.count / 2, data.count - 1] {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("folio-trunc-\(UUID().uuidString).gguf")
+            try data.prefix(cut).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            #expect(throws: ModelFileError.self, "cut at \(cut)") { try Embedder.load(path: url.path) }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ModelFiles
+import Testing
+
+/// Opens `bytes` as a safetensors file and returns the error it throws (nil if it opened).
+func safetensorsError(_ bytes: [UInt8]) throws -> (error: ModelFileError?, path: String) {
+    let dir = try TempDir()
+    let path = try dir.write("bad.safetensors", bytes)
+    do {
+        _ = try SafetensorsFile(path: path)
+        return (nil, path)
+    } catch let error as ModelFileError {
+        return (error, path)
+    }
+}
+
+@Suite("safetensors reader rejects bad files")
+struct SafetensorsBadInputTests {
+    @Test("A header length of 2^40 or with the sign bit set throws absurdCount",
+          arguments: [UInt64(1 << 40), UInt64(bitPattern: -8), 100_000_008])
+    func hugeHeaderLength(length: UInt64) throws {
+        var b = SampleSafetensors.all
+        b.headerLengthOverride = length
+        guard case .absurdCount(_, _, length, SafetensorsFile.maxHeaderBytes)? = try safetensorsError(b.bytes).error
+        else { Issue.record("\(length)"); return }
+    }
+
+    @Test("A header length longer than the file throws truncated")
+    func headerPastEnd() throws {
+        var b = SampleSafetensors.all
+        b.headerLengthOverride = 1 << 20
+        guard case .truncated? = try safetensorsError(b.bytes).error else { Issue.record("truncated"); return }
+    }
+
+    @Test("Every truncation throws a typed error and never crashes")
+    func everyTruncation() throws {
+        let bytes = SampleSafetensors.all.bytes
+        for cut in 0..<bytes.count {
+            let error = try safetensorsError(Array(bytes[..<cut])).error
+            switch error {
+            case .unreadable?: #expect(cut == 0)
+            case .truncated?, .badHeader?, .tensorOutOfBounds?: break
+            default: Issue.record("cut at \(cut): \(String(describing: error))")
+            }
+        }
+    }
+
+    @Test("JSON garbage, a non-object header and malformed entries throw badHeader", arguments: [
+        "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]",      // unterminated
+        "[1, 2, 3]",
+        "{\"a\": 5}",
+        "{\"a\": {\"shape\": [1], \"data_offsets\": [0, 4]}}",                     // no dtype
+        "{\"a\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 4]}}",
+        "{\"a\": {\"dtype\": \"F32\", \"shape\": [1.5], \"data_offsets\": [0, 4]}}",
+        "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0]}}",
+        "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 4]}}",  // 8 bytes needed
+        "{\"a\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296], \"data_offsets\": [0, 4]}}",
+    ])
+    func badJSON(header: String) throws {
+        var b = SafetensorsBuilder(entries: [.init(name: "a", dtype: "F32", shape: [1], data: floatBytes([1]))])
+        b.headerOverride = header
+        let (error, path) = try safetensorsError(b.bytes)
+        guard case .badHeader(path, _)? = error else { Issue.record("\(header): \(String(describing: error))"); return }
+    }
+
+    @Test("data_offsets outside the data throw tensorOutOfBounds",
+          arguments: [[0, 400], [8, 4], [-4, 0], [60, 70]])
+    func offsetsOutOfRange(offsets: [Int]) throws {
+        var b = SampleSafetensors.all
+        b.entries[1].offsetsOverride = offsets
+        let (error, path) = try safetensorsError(b.bytes)
+        guard case .tensorOutOfBounds(path, "model.norm.weight", _, _, _)? = error
+        else { Issue.record("\(offsets): \(String(describing: error))"); return }
+    }
+
+    @Test("An I64 tensor throws unsupportedDType naming the tensor and dtype")
+    func unsupportedDType() throws {
+        var b = SampleSafetensors.all
+        b.entries.append(.init(name: "position_ids", dtype: "I64", shape: [2], data: [UInt8](repeating: 0, count: 16)))
+        let (error, path) = try safetensorsError(b.bytes)
+        #expect(error == .unsupportedDType(path: path, tensor: "position_ids", dtype: "I64"))
+        #expect(error?.description.contains("F32, F16 and BF16") == true)
+    }
+}

@@ -1,0 +1,90 @@
+"""Tokenizer throughput: Hugging Face `tokenizers` (one thread) against Folio (release build).
+
+    /work/pyenv/bin/python scripts/bench_tokenizer.py [--mb 4] [--folio-cmd "..."]
+
+Builds a few MB of mixed-language text from the golden corpus (JSON Lines, one document a line),
+times HF encoding each document in a plain loop (no encode_batch, RAYON_NUM_THREADS=1), then runs
+Folio on the same file. Folio's side is, by default,
+    swift run -c release folio tokenize --model Fixtures/tokenizers/<name> --raw --input FILE
+(timed from outside, so it includes loading); pass --folio-cmd with {json} and {input} placeholders
+to run another driver, e.g. a small executable that prints {"mb_per_s": …}. Not a test.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ["RAYON_NUM_THREADS"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ROOT / "Fixtures" / "tokenizers"
+
+
+def build_input(path: Path, megabytes: float) -> list:
+    texts = [json.loads(l)["text"] for l in (FIX / "golden" / "qwen3.jsonl").open(encoding="utf-8")]
+    docs = [t.replace("\n\n", "\n") for t in texts if t.strip()]
+    out, size, i = [], 0, 0
+    while size < megabytes * 1e6:
+        out.append(docs[i % len(docs)])
+        size += len(out[-1].encode())
+        i += 1
+    # JSON Lines, one document a line: what `folio tokenize --input` reads.
+    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in out), encoding="utf-8")
+    return out
+
+
+def bench_hf(name: str, docs: list, repeats: int = 3) -> dict:
+    from tokenizers import Tokenizer
+    t0 = time.perf_counter()
+    tok = Tokenizer.from_file(str(FIX / name / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    load = time.perf_counter() - t0
+    best, count = float("inf"), 0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        count = sum(len(tok.encode(d, add_special_tokens=False).ids) for d in docs)
+        best = min(best, time.perf_counter() - t)
+    mb = sum(len(d.encode()) for d in docs) / 1e6
+    return {"load_s": round(load, 3), "encode_s": round(best, 3), "mb": round(mb, 3), "mb_per_s": round(mb / best, 2), "tokens": count}
+
+
+def bench_folio(name: str, input_path: Path, command: str) -> dict:
+    cmd = command.format(json=FIX / name / "tokenizer.json", model=FIX / name, input=input_path)
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, shell=True, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        return {"error": done.stderr.strip()[-500:]}
+    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    try:
+        result = json.loads(last)
+        if isinstance(result, dict):
+            result["wall_s"] = round(wall, 3)
+            return result
+    except ValueError:
+        pass
+    mb = sum(len(json.loads(l).encode()) for l in input_path.open(encoding="utf-8")) / 1e6
+    return {"wall_s": round(wall, 3), "mb_per_s_including_load": round(mb / wall, 2)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=float, default=4.0)
+    ap.add_argument("--input", default="/tmp/folio_bench_input.jsonl")
+    ap.add_argument("--folio-cmd", default="swift run -c release folio tokenize --model {model} --raw --input {input} > /dev/null")
+    args = ap.parse_args()
+    path = Path(args.input)
+    docs = build_input(path, args.mb)
+    for name in ("qwen3", "minilm"):
+        print(name, "hf   ", json.dumps(bench_hf(name, docs)))
+        print(name, "folio", json.dumps(bench_folio(name, path, args.folio_cmd)))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
