@@ -3,8 +3,8 @@
  * Fast: flash-attention style. A work item is (block of CK_ATTN_BQ query rows, head); its keys are
  * visited in tiles of BK with an online softmax (running max m, running sum l, accumulator rescaled
  * by exp(m_old - m_new)), so memory stays O(BQ * D) and the key/value tile stays in L1 across the
- * block's rows. Scores of a block against a tile are a small matmul: the tile is transposed into a
- * panel and run through the matmul micro-kernel. The body is compiled once per ISA, chosen at run time. */
+ * block's rows. Both products of a block with a tile (scores = Q K^T, then P V) are small matmuls:
+ * the tile is packed into panels and run through the matmul micro-kernel of the ISA. */
 #include "ck_internal.h"
 #include "ck_vexp.h"
 #include <math.h>
@@ -45,11 +45,12 @@ void ck_attention_ref(const float *q, const float *k, const float *v, float *out
 
 int64_t ck_attention_items(int64_t T, int64_t Hq) { return (T + BQ - 1) / BQ * Hq; }
 
-/* Per-thread scratch: the accumulators of one query block, one key tile transposed, its scores.
- * Heap, not stack (about 100 KiB), allocated once per thread and freed when the thread exits. */
+/* Per-thread scratch: the accumulators of one query block, one key and value tile packed as matmul
+ * panels, their scores. Heap, not stack (about 160 KiB), allocated once per thread and freed when the thread exits. */
 typedef struct {
     float acc[BQ * CK_ATTN_MAX_D];
     float kt[CK_ATTN_MAX_D * BK];
+    float vt[CK_ATTN_MAX_D * BK];
     float s[BQ * BK];
 } attn_scratch;
 static pthread_key_t scratch_key;
@@ -68,11 +69,11 @@ static attn_scratch *thread_scratch(void) {
     return s;
 }
 
-/* One online-softmax step for query row r against the key tile starting at j0 (valid keys jv):
- * s[0..BK) holds raw dot products; masked entries become 0 after the exp. */
+/* One online-softmax step for a query row against a key tile with jv visible keys: s[0..BK) holds the
+ * raw dot products on entry and the probabilities p_j (0 for masked keys) on return; m and l are
+ * updated and the row's accumulator a[0..D) is rescaled by exp(m_old - m_new). */
 static inline __attribute__((always_inline)) void softmax_step(
-    float *restrict s, int64_t jv, float scale, float *m, float *l, float *restrict a,
-    const float *v, int64_t vstride, int64_t D) {
+    float *restrict s, int64_t jv, float scale, float *m, float *l, float *restrict a, int64_t D) {
     float mx = *m;
     for (int64_t j = 0; j < BK; j++) {
         s[j] = j < jv ? s[j] * scale : -INFINITY;
@@ -84,33 +85,17 @@ static inline __attribute__((always_inline)) void softmax_step(
     for (int64_t j = 0; j < jv; j++) sum += s[j];
     *l = *l * corr + sum;
     *m = mx;
-    /* a = a * corr + sum_j p_j v_j, 64 dimensions at a time held in registers across the keys. */
-    int64_t d0 = 0;
-    for (; d0 + 64 <= D; d0 += 64) {
-        float t[64];
-        for (int dd = 0; dd < 64; dd++) t[dd] = a[d0 + dd] * corr;
-        for (int64_t j = 0; j < jv; j++) {
-            const float p = s[j], *vr = v + j * vstride + d0;
-            for (int dd = 0; dd < 64; dd++) t[dd] += p * vr[dd];
-        }
-        for (int dd = 0; dd < 64; dd++) a[d0 + dd] = t[dd];
-    }
-    if (d0 < D) {
-        for (int64_t d = d0; d < D; d++) a[d] *= corr;
-        for (int64_t j = 0; j < jv; j++) {
-            const float p = s[j], *vr = v + j * vstride;
-            for (int64_t d = d0; d < D; d++) a[d] += p * vr[d];
-        }
-    }
+    if (corr != 1.0f)
+        for (int64_t d = 0; d < D; d++) a[d] *= corr;
 }
 
 static inline __attribute__((always_inline)) void attention_items(
     const float *q, const float *k, const float *v, float *out,
     int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1, ck_tile_fn tile) {
     const float scale = 1.0f / sqrtf((float)D);
-    const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ;
+    const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ, vpanels = (D + BK - 1) / BK;
     attn_scratch *sc = thread_scratch();
-    float *restrict acc = sc->acc, *restrict kt = sc->kt, *restrict s = sc->s;
+    float *restrict acc = sc->acc, *restrict kt = sc->kt, *restrict vt = sc->vt, *restrict s = sc->s;
     float mrow[BQ], lrow[BQ];
     for (int64_t item = item0; item < item1; item++) {
         /* Last query blocks first: they see the most keys, so dynamic scheduling balances better. */
@@ -120,21 +105,29 @@ static inline __attribute__((always_inline)) void attention_items(
         for (int64_t r = 0; r < nq * D; r++) acc[r] = 0;
         for (int64_t j0 = 0; j0 < i1; j0 += BK) {
             const int64_t jn = i1 - j0 < BK ? i1 - j0 : BK;
-            /* The key tile transposed, kt[d][j], so scores for BK keys are one broadcast-FMA per d. */
+            /* Pack the tile as matmul panels: kt[d][j] = k[j0 + j][d]; vt[d / BK][j][d % BK] = v[j0 + j][d].
+             * Keys past jn and dimensions past D are zero. */
+            memset(vt, 0, (size_t)(vpanels * BK * BK) * sizeof(float));
             for (int64_t j = 0; j < jn; j++) {
-                const float *kr = k + ((j0 + j) * Hkv + kh) * D;
+                const float *kr = k + ((j0 + j) * Hkv + kh) * D, *vr = v + ((j0 + j) * Hkv + kh) * D;
                 for (int64_t d = 0; d < D; d++) kt[d * BK + j] = kr[d];
+                for (int64_t d = 0; d < D; d++) vt[(d / BK) * BK * BK + j * BK + d % BK] = vr[d];
             }
             for (int64_t j = jn; j < BK; j++)
                 for (int64_t d = 0; d < D; d++) kt[d * BK + j] = 0.0f;
-            /* Scores of the rows that see this tile: s[r][j] = q[i0 + r] . k[j0 + j] (a small matmul). */
-            const int64_t r0 = j0 > i0 ? j0 - i0 : 0;
-            tile(q + ((i0 + r0) * Hq + h) * D, Hq * D, kt, D, s + r0 * BK, BK, nq - r0, BK, 0);
+            /* Rows r0..nq see this tile (earlier rows are all before key j0). */
+            const int64_t r0 = j0 > i0 ? j0 - i0 : 0, rows = nq - r0;
+            /* Scores s[r][j] = q[i0 + r] . k[j0 + j]: a [rows, D] x [D, BK] matmul. */
+            tile(q + ((i0 + r0) * Hq + h) * D, Hq * D, kt, D, s + r0 * BK, BK, rows, BK, 0);
             for (int64_t r = r0; r < nq; r++) {
                 const int64_t i = i0 + r;
                 const int64_t jv = (i - j0 + 1 < jn ? i - j0 + 1 : jn); /* causal: keys <= i */
-                softmax_step(s + r * BK, jv, scale, &mrow[r], &lrow[r], acc + r * D,
-                             v + (j0 * Hkv + kh) * D, Hkv * D, D);
+                softmax_step(s + r * BK, jv, scale, &mrow[r], &lrow[r], acc + r * D, D);
+            }
+            /* acc[r] += sum_j p[r][j] v[j0 + j]: a [rows, BK] x [BK, D] matmul, one panel of D at a time. */
+            for (int64_t p = 0; p < vpanels; p++) {
+                const int64_t nv = D - p * BK < BK ? D - p * BK : BK;
+                tile(s + r0 * BK, BK, vt + p * BK * BK, BK, acc + r0 * D + p * BK, D, rows, nv, 1);
             }
         }
         for (int64_t r = 0; r < nq; r++) {

@@ -82,8 +82,9 @@ struct CharacterClasses: Sendable {
 /// Everything else goes through Foundation's `precomposedStringWithCanonicalMapping`.
 enum NFCQuickCheck {
     /// BMP scalars that are not "NFC_QC = Yes": those NFC rewrites (singletons such as U+212B, and
-    /// composition exclusions), and those that may compose with the scalar before them (the second
-    /// half of a canonical pair: combining marks, Hangul medial and final jamo, some Indic vowel signs).
+    /// composition exclusions), and those that may compose with the scalar before them (the last
+    /// scalar of a primary composite's decomposition: combining marks, Hangul medial and final jamo,
+    /// some Indic vowel signs). Hebrew points are not among them: their composites are excluded.
     /// Derived from Foundation's own decomposition so it follows the same Unicode version.
     static func unsafeBMP() -> [UInt32] {
         var out: [UInt32] = []
@@ -94,9 +95,12 @@ enum NFCQuickCheck {
                 let single = String(Character(s))
                 let nfd = Array(single.decomposedStringWithCanonicalMapping.unicodeScalars)
                 if nfd.count == 1 && nfd[0] == s { continue }
-                if let last = nfd.last, nfd.count >= 2 { out.append(last.value) }
                 let nfc = Array(single.precomposedStringWithCanonicalMapping.unicodeScalars)
-                if nfc.count != 1 || nfc[0] != s { out.append(v) }
+                if nfc.count != 1 || nfc[0] != s {
+                    out.append(v)                                    // NFC rewrites it: "No"
+                } else if let last = nfd.last, nfd.count >= 2 {
+                    out.append(last.value)                           // second half of a primary composite: "Maybe"
+                }
             }
         }
         // Hangul: LV + T and L + V compose algorithmically (medial and final jamo).

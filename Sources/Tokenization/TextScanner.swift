@@ -62,3 +62,14 @@ struct TextScanner {
         mayNeedNFC = unsafe
     }
 }
+
+/// Test access to the NFC quick check the encoder uses to skip normalisation.
+package enum NFCQuickCheckProbe {
+    /// True when the encoder would run NFC on `text`; false promises `text` is already NFC.
+    package static func mayNeedNFC(_ text: String) -> Bool {
+        var text = text
+        var scanner = TextScanner()
+        text.withUTF8 { scanner.load($0) }
+        return scanner.mayNeedNFC
+    }
+}
