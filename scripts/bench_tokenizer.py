@@ -6,8 +6,10 @@ Builds a few MB of mixed-language text from the golden corpus (JSON Lines, one d
 times HF encoding each document in a plain loop (no encode_batch, RAYON_NUM_THREADS=1), then runs
 Folio on the same file. Folio's side is, by default,
     swift run -c release folio tokenize --model Fixtures/tokenizers/<name> --raw --input FILE
-(timed from outside, so it includes loading); pass --folio-cmd with {json} and {input} placeholders
-to run another driver, e.g. a small executable that prints {"mb_per_s": …}. Not a test.
+(timed from outside, so it includes loading); pass --folio-cmd with {json}, {model} and {input}
+placeholders to run another driver. `--swift-driver` builds a throwaway release executable in
+/tmp/folio-tokbench that uses this package as a path dependency and prints its own encode rate
+(best of 3, loading excluded). Not a test.
 """
 import argparse
 import json
@@ -72,12 +74,57 @@ def bench_folio(name: str, input_path: Path, command: str) -> dict:
     return {"wall_s": round(wall, 3), "mb_per_s_including_load": round(mb / wall, 2)}
 
 
+DRIVER = r"""
+import Foundation
+import Tokenization
+
+// tokbench TOKENIZER_JSON INPUT_JSONL: encodes each line's string without special tokens, best of 3.
+let args = CommandLine.arguments
+let t0 = Date()
+let tokenizer = try TokenizerLoader.load(tokenizerJSON: URL(fileURLWithPath: args[1]))
+let loadTime = Date().timeIntervalSince(t0)
+let (text, _) = TextDecoding.decodeUTF8(try Data(contentsOf: URL(fileURLWithPath: args[2])))
+let docs = text.split(separator: "\n").map {
+    try! JSONSerialization.jsonObject(with: Data($0.utf8), options: .fragmentsAllowed) as! String
+}
+var best = Double.infinity
+var count = 0
+for _ in 0..<3 {
+    let t = Date()
+    count = 0
+    for d in docs { count += tokenizer.encode(d, addSpecialTokens: false).count }
+    best = min(best, Date().timeIntervalSince(t))
+}
+let mb = Double(docs.reduce(0) { $0 + $1.utf8.count }) / 1e6
+print(String(format: "{\"load_s\": %.3f, \"encode_s\": %.3f, \"mb\": %.3f, \"mb_per_s\": %.2f, \"tokens\": %d}",
+             loadTime, best, mb, mb / best, count))
+"""
+
+
+def build_swift_driver() -> str:
+    """Writes and builds /tmp/folio-tokbench; returns a --folio-cmd for it."""
+    folder = Path("/tmp/folio-tokbench")
+    (folder / "Sources" / "tokbench").mkdir(parents=True, exist_ok=True)
+    (folder / "Package.swift").write_text(
+        "// swift-tools-version: 6.1\nimport PackageDescription\n"
+        "let package = Package(name: \"tokbench\", platforms: [.macOS(.v15)],\n"
+        f"    dependencies: [.package(path: \"{ROOT}\")],\n"
+        "    targets: [.executableTarget(name: \"tokbench\", dependencies: [.product(name: \"Tokenization\", package: \""
+        f"{ROOT.name}\")])])\n")
+    (folder / "Sources" / "tokbench" / "main.swift").write_text(DRIVER)
+    subprocess.run(["swift", "build", "-c", "release"], cwd=folder, check=True)
+    return str(folder / ".build" / "release" / "tokbench") + " {json} {input}"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=4.0)
     ap.add_argument("--input", default="/tmp/folio_bench_input.jsonl")
     ap.add_argument("--folio-cmd", default="swift run -c release folio tokenize --model {model} --raw --input {input} > /dev/null")
+    ap.add_argument("--swift-driver", action="store_true", help="measure with a throwaway release executable")
     args = ap.parse_args()
+    if args.swift_driver:
+        args.folio_cmd = build_swift_driver()
     path = Path(args.input)
     docs = build_input(path, args.mb)
     for name in ("qwen3", "minilm"):

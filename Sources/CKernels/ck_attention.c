@@ -12,8 +12,7 @@
 #include <stdlib.h>
 
 #define BQ CK_ATTN_BQ
-#define BK CK_MATMUL_NR /* a key tile is one matmul panel, so scores reuse the matmul micro-kernel */
-#define LANES 16
+#define BK CK_MATMUL_NR /* a key tile is one matmul panel, so both products reuse the matmul micro-kernel */
 
 void ck_attention_ref(const float *q, const float *k, const float *v, float *out,
                       int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
@@ -46,7 +45,7 @@ void ck_attention_ref(const float *q, const float *k, const float *v, float *out
 int64_t ck_attention_items(int64_t T, int64_t Hq) { return (T + BQ - 1) / BQ * Hq; }
 
 /* Per-thread scratch: the accumulators of one query block, one key and value tile packed as matmul
- * panels, their scores. Heap, not stack (about 160 KiB), allocated once per thread and freed when the thread exits. */
+ * panels, their scores. Heap, not stack (about 160 KiB): allocated once per thread, freed at its exit. */
 typedef struct {
     float acc[BQ * CK_ATTN_MAX_D];
     float kt[CK_ATTN_MAX_D * BK];

@@ -12,7 +12,9 @@ public struct InputEncoder: Sendable {
 
     public init(tokenizer: any Tokenizer, lastTokenPooling: Bool) {
         self.tokenizer = tokenizer
-        self.appendedEOS = lastTokenPooling ? (tokenizer.eosTokenID ?? tokenizer.id(of: "<|endoftext|>")) : nil
+        // By name first: published Qwen3 GGUF files may name `<|im_end|>` as eos, but the embedding
+        // model was trained to pool on `<|endoftext|>`.
+        self.appendedEOS = lastTokenPooling ? (tokenizer.id(of: "<|endoftext|>") ?? tokenizer.eosTokenID) : nil
     }
 
     /// The text a query becomes: `Instruct: {task}\nQuery:{text}` (no space after `Query:`, as in the
@@ -27,7 +29,11 @@ public struct InputEncoder: Sendable {
         let input = instruction.map { Self.formatQuery(text, task: $0) } ?? text
         if raw { return tokenizer.encode(input, addSpecialTokens: false) }
         var ids = tokenizer.encode(input, addSpecialTokens: true)
-        if let eos = appendedEOS, ids.last != eos { ids.append(eos) }
+        if let eos = appendedEOS, ids.last != eos {
+            // The file's post-processor ends with another token (or none): the pooling token replaces it.
+            ids.removeLast(min(tokenizer.postProcessor.suffix.count, ids.count))
+            ids.append(eos)
+        }
         return ids
     }
 

@@ -20,7 +20,9 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
 /// Layout: u64 little-endian header length N, N bytes of JSON
 /// `{"name": {"dtype": "BF16", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {...}}`,
 /// then the data; offsets are relative to the first byte after the header. Only F32, F16 and BF16
-/// are read (what Hugging Face embedding checkpoints ship).
+/// are read (what Hugging Face embedding checkpoints ship). Integer and boolean tensors are PyTorch
+/// buffers, not weights (BERT checkpoints store `embeddings.position_ids` as I64): they are listed in
+/// `skippedTensors` and otherwise ignored.
 public struct SafetensorsFile: Sendable {
     /// Largest JSON header accepted (the safetensors crate uses the same 100 MB cap).
     public static let maxHeaderBytes = 100_000_000
@@ -29,6 +31,8 @@ public struct SafetensorsFile: Sendable {
     public let path: String
     /// Tensor descriptions, sorted by name.
     public let tensorInfos: [SafetensorsTensorInfo]
+    /// Integer or boolean tensors (buffers such as `position_ids`), not readable as weights; sorted.
+    public let skippedTensors: [String]
     let storage: Storage
     private let indexByName: [String: Int]
 
@@ -54,7 +58,12 @@ public struct SafetensorsFile: Sendable {
             throw ModelFileError.badHeader(path: path, reason: "the header is JSON but not an object; expected {\"name\": {...}}")
         }
         var infos: [SafetensorsTensorInfo] = []
+        var skipped: [String] = []
         for (name, entry) in entries where name != "__metadata__" {
+            if let dtype = (entry as? [String: Any])?["dtype"] as? String, Self.bufferDTypes.contains(dtype) {
+                skipped.append(name)
+                continue
+            }
             infos.append(try Self.tensorInfo(name: name, entry: entry, path: path, dataStart: dataStart,
                                              fileSize: storage.byteCount))
         }
@@ -62,6 +71,7 @@ public struct SafetensorsFile: Sendable {
         self.path = path
         self.storage = storage
         self.tensorInfos = infos
+        self.skippedTensors = skipped.sorted()
         var index: [String: Int] = [:]
         for (i, info) in infos.enumerated() { index[info.name] = i }
         self.indexByName = index
@@ -78,6 +88,9 @@ public struct SafetensorsFile: Sendable {
         guard let info = info(name) else { throw ModelFileError.missingTensor(name: name, path: path) }
         return Tensor(shape: info.shape, dtype: info.dtype, storage: storage, offset: info.offset)
     }
+
+    /// safetensors dtypes of buffers (ids, masks), which no model reads as weights.
+    static let bufferDTypes: Set<String> = ["BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64"]
 
     /// The safetensors dtype names Folio maps to `DType`.
     static func dtype(named name: String) -> DType? {

@@ -42,6 +42,10 @@ public final class BPETokenizer: Tokenizer {
         for (_, id) in vocabulary { maxID = max(maxID, id) }
         for t in addedTokens { maxID = max(maxID, t.id) }
         let size = Int(maxID) + 1
+        if size > TokenizerLimits.maxVocabularySize {
+            throw TokenizerError.idOutOfRange(path: source, token: "(largest id)", id: Int(maxID),
+                                              vocabularySize: TokenizerLimits.maxVocabularySize)
+        }
         var tokens = [String?](repeating: nil, count: size)
         for (text, id) in vocabulary {
             if id < 0 { throw TokenizerError.idOutOfRange(path: source, token: text, id: Int(id), vocabularySize: size) }
@@ -111,6 +115,14 @@ public final class BPETokenizer: Tokenizer {
     }
 
     public func encode(_ text: String, addSpecialTokens: Bool) -> [Int32] {
+        encode(text, addSpecialTokens: addSpecialTokens, chunkBytes: 1 << 18)
+    }
+
+    /// `encode` with long stretches between added tokens cut into chunks of about `chunkBytes`, so
+    /// scratch memory stays bounded (14 bytes per input byte) on huge documents. Cuts go after a
+    /// newline followed by a printable ASCII character: no split-pattern piece and no NFC
+    /// composition crosses such a point, so the ids are the same as without cutting.
+    package func encode(_ text: String, addSpecialTokens: Bool, chunkBytes: Int) -> [Int32] {
         var out: [Int32] = []
         out.reserveCapacity(text.utf8.count / 3)
         var scanner = TextScanner()
@@ -118,7 +130,15 @@ public final class BPETokenizer: Tokenizer {
         text.withUTF8 { bytes in
             rawMatcher.split(bytes) { start, end, id in
                 if let id { out.append(id); return }
-                encodeSegment(UnsafeBufferPointer(rebasing: bytes[start..<end]), normalized: false, &scanner, &out)
+                var from = start
+                while end - from > chunkBytes {
+                    var cut = from + chunkBytes
+                    while cut < end - 1 && !(bytes[cut - 1] == 0x0A && bytes[cut] > 0x20 && bytes[cut] < 0x7F) { cut += 1 }
+                    if cut >= end - 1 { break }
+                    encodeSegment(UnsafeBufferPointer(rebasing: bytes[from..<cut]), normalized: false, &scanner, &out)
+                    from = cut
+                }
+                encodeSegment(UnsafeBufferPointer(rebasing: bytes[from..<end]), normalized: false, &scanner, &out)
             }
         }
         return addSpecialTokens ? postProcessor.apply(out) : out
@@ -131,8 +151,7 @@ public final class BPETokenizer: Tokenizer {
         if bytes.isEmpty { return }
         scanner.load(bytes)
         if !normalized && normalizesNFC && scanner.mayNeedNFC {
-            var nfc = String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping
-            nfc.withUTF8 { encodeSegment($0, normalized: true, &scanner, &out) }
+            scanner.nfc(bytes).withUnsafeBufferPointer { encodeSegment($0, normalized: true, &scanner, &out) }
             return
         }
         if !normalizedMatcher.isEmpty {

@@ -30,21 +30,33 @@ struct BertNormalizer: Sendable {
             out.append(s)
         }
         if stripAccents && needsNFD {
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: out)
-            let nfd = String(view).decomposedStringWithCanonicalMapping.unicodeScalars
-            out = nfd.filter { CharacterClasses.of($0) & CharacterClasses.nonspacingMark == 0 }
+            // NFD then drop Mn, one scalar at a time: canonical reordering only moves marks with a
+            // non-zero combining class, and those are nonspacing (dropped) except a few musical
+            // symbols, so per-scalar decomposition gives the same result.
+            var stripped: [Unicode.Scalar] = []
+            stripped.reserveCapacity(out.count)
+            for s in out {
+                if s.value < 0xC0 { stripped.append(s); continue }
+                if let parts = BertTables.decompositions[s.value] {
+                    stripped += parts
+                } else if CharacterClasses.of(s) & CharacterClasses.nonspacingMark == 0 {
+                    stripped.append(s)
+                }
+            }
+            out = stripped
         }
         if lowercase {
             var lowered: [Unicode.Scalar] = []
             lowered.reserveCapacity(out.count)
-            for s in out {
-                if s.isASCII {
-                    lowered.append(s.value >= 65 && s.value <= 90 ? Unicode.Scalar(s.value + 32)! : s)
-                } else if s.properties.changesWhenLowercased {
-                    lowered.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
-                } else {
-                    lowered.append(s)
+            BertTables.lowercase.withUnsafeBufferPointer { table in
+                for s in out {
+                    let v = s.value
+                    let mapped = v < UInt32(table.count) ? table[Int(v)] : BertTables.multiple
+                    if mapped != BertTables.multiple {
+                        lowered.append(Unicode.Scalar(mapped).unsafelyUnwrapped)
+                    } else {
+                        lowered.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+                    }
                 }
             }
             out = lowered
@@ -69,4 +81,34 @@ struct BertNormalizer: Sendable {
         }
         if start < scalars.count { body(scalars[start...]) }
     }
+}
+
+/// Per-scalar tables for BertNormalizer, built on first use from Foundation and the standard library.
+enum BertTables {
+    /// Marks a scalar whose lowercase is not one scalar (İ -> i + U+0307), or lies beyond the table.
+    static let multiple: UInt32 = .max
+
+    /// Lowercase of each scalar below U+20000 when it is a single scalar, else `multiple`.
+    static let lowercase: [UInt32] = (0..<UInt32(0x20000)).map { v in
+        guard let s = Unicode.Scalar(v) else { return v }
+        if !s.properties.changesWhenLowercased { return v }
+        let mapped = s.properties.lowercaseMapping.unicodeScalars
+        return mapped.count == 1 ? mapped.first!.value : multiple
+    }
+
+    /// NFD of each decomposable scalar with its nonspacing marks removed (é -> e, 한 -> ᄒ ᅡ ᆫ).
+    static let decompositions: [UInt32: [Unicode.Scalar]] = {
+        var table: [UInt32: [Unicode.Scalar]] = [:]
+        let ranges: [ClosedRange<UInt32>] = [0xC0...0x30FF, 0xAC00...0xD7A3, 0xF900...0xFB4F, 0x1109A...0x114BE,
+                                             0x1D15E...0x1D1C0, 0x2F800...0x2FA1D]
+        for range in ranges {
+            for v in range {
+                guard let s = Unicode.Scalar(v) else { continue }
+                let nfd = String(Character(s)).decomposedStringWithCanonicalMapping.unicodeScalars
+                if nfd.count == 1 && nfd.first == s { continue }
+                table[v] = nfd.filter { CharacterClasses.of($0) & CharacterClasses.nonspacingMark == 0 }
+            }
+        }
+        return table
+    }()
 }

@@ -18,6 +18,9 @@ struct CharacterClasses: Sendable {
     static let bertControl: UInt16 = 1 << 6     // Cc, Cf, Cn, Co, Cs other than \t \n \r
     static let nfcUnsafe: UInt16 = 1 << 7       // NFC_Quick_Check is No or Maybe
     static let crlf: UInt16 = 1 << 8            // \r or \n
+    // Set per occurrence by TextScanner, not in the table:
+    static let nfcBoundary: UInt16 = 1 << 9     // NFC never looks across the start of this scalar
+    static let nfcFlagged: UInt16 = 1 << 10     // quick check failed here
 
     static let tableSize = 0x20000
     static let table: [UInt32] = {

@@ -42,10 +42,15 @@ struct TextScanner {
                 }
                 let s = Unicode.Scalar(v) ?? "\u{FFFD}"
                 let entry = v < UInt32(CharacterClasses.tableSize) ? table[Int(v)] : CharacterClasses.compute(s)
-                let flags = UInt16(truncatingIfNeeded: entry)
+                var flags = UInt16(truncatingIfNeeded: entry)
                 let ccc = entry >> 16
                 // Quick check: a No/Maybe scalar, or combining classes out of canonical order.
-                if flags & CharacterClasses.nfcUnsafe != 0 || (ccc != 0 && lastCCC > ccc) { unsafe = true }
+                if flags & CharacterClasses.nfcUnsafe != 0 || (ccc != 0 && lastCCC > ccc) {
+                    unsafe = true
+                    flags |= CharacterClasses.nfcFlagged
+                } else if ccc == 0 {
+                    flags |= CharacterClasses.nfcBoundary   // a "Yes" starter: NFC can split the text here
+                }
                 lastCCC = ccc
                 sp[k] = s
                 cp[k] = flags
@@ -63,6 +68,32 @@ struct TextScanner {
     }
 }
 
+extension TextScanner {
+    /// NFC of the loaded text, normalising only the stretches around scalars the quick check flagged
+    /// (from the last boundary before to the next boundary after), copying the rest; `bytes` are the
+    /// loaded bytes. UAX #15 section 9.1: normalisation never crosses a boundary scalar.
+    func nfc(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var copied = 0   // scalars before this index are in `out`
+        var i = 0
+        while i < count {
+            if classes[i] & CharacterClasses.nfcFlagged == 0 { i += 1; continue }
+            var start = i
+            while start > copied && classes[start] & CharacterClasses.nfcBoundary == 0 { start -= 1 }
+            var end = i + 1
+            while end < count && classes[end] & CharacterClasses.nfcBoundary == 0 { end += 1 }
+            out += bytes[offsets[copied]..<offsets[start]]
+            let region = String(decoding: UnsafeBufferPointer(rebasing: bytes[offsets[start]..<offsets[end]]), as: UTF8.self)
+            out += region.precomposedStringWithCanonicalMapping.utf8
+            copied = end
+            i = end
+        }
+        out += bytes[offsets[copied]..<offsets[count]]
+        return out
+    }
+}
+
 /// Test access to the NFC quick check the encoder uses to skip normalisation.
 package enum NFCQuickCheckProbe {
     /// True when the encoder would run NFC on `text`; false promises `text` is already NFC.
@@ -71,5 +102,15 @@ package enum NFCQuickCheckProbe {
         var scanner = TextScanner()
         text.withUTF8 { scanner.load($0) }
         return scanner.mayNeedNFC
+    }
+
+    /// NFC of `text` the way the encoder computes it (only flagged stretches normalised).
+    package static func nfc(_ text: String) -> String {
+        var text = text
+        var scanner = TextScanner()
+        return text.withUTF8 { bytes in
+            scanner.load(bytes)
+            return String(decoding: scanner.nfc(bytes), as: UTF8.self)
+        }
     }
 }

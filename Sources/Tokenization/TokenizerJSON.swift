@@ -1,5 +1,11 @@
 import Foundation
 
+/// Bounds that keep a crafted file from exhausting memory.
+enum TokenizerLimits {
+    /// Largest id + 1 accepted (the id table is dense). Real vocabularies stay under 300,000.
+    static let maxVocabularySize = 4_000_000
+}
+
 /// Reads the parts of a Hugging Face tokenizer.json that Folio implements. Hugging Face field names
 /// stay in this file; everything past it uses Swift types.
 struct TokenizerJSON {
@@ -47,7 +53,7 @@ struct TokenizerJSON {
             guard let n = value as? NSNumber, let id = Int32(exactly: n.doubleValue) else {
                 throw malformed("model.vocab[\"\(token)\"]", "an integer id")
             }
-            if id < 0 || id > 50_000_000 { throw TokenizerError.idOutOfRange(path: path, token: token, id: Int(id), vocabularySize: v.count) }
+            if id < 0 || Int(id) >= TokenizerLimits.maxVocabularySize { throw TokenizerError.idOutOfRange(path: path, token: token, id: Int(id), vocabularySize: v.count) }
             out[token] = id
         }
         return out

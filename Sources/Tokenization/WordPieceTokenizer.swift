@@ -65,6 +65,10 @@ public final class WordPieceTokenizer: Tokenizer {
         for (_, id) in vocabulary { maxID = max(maxID, id) }
         for t in added { maxID = max(maxID, t.id) }
         let size = Int(maxID) + 1
+        if size > TokenizerLimits.maxVocabularySize {
+            throw TokenizerError.idOutOfRange(path: path, token: "(largest id)", id: Int(maxID),
+                                              vocabularySize: TokenizerLimits.maxVocabularySize)
+        }
         var tokens = [String?](repeating: nil, count: size)
         for (text, id) in vocabulary {
             if let other = tokens[Int(id)], other != text { throw TokenizerError.duplicateToken(path: path, token: text, id: Int(id)) }

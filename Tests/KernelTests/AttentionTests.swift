@@ -20,11 +20,11 @@ struct AttentionTests {
         #expect(maxRelativeError(ref, expected, floor: 1) < 1e-5)
     }
 
-    @Test("Flash attention equals the reference for many lengths, GQA ratios 1, 2 and 4",
+    @Test("Flash attention equals the reference for many lengths, GQA ratios 1, 2 and 4, several head sizes",
           arguments: [1, 2, 15, 16, 17, 33, 64, 70])
     func equalsReference(T: Int) {
-        for (Hq, Hkv) in [(2, 2), (4, 2), (8, 2)] {
-            let D = 24
+        // Head dimensions below, across and at whole matmul panels (Qwen3: 128); large scores at D = 80.
+        for (Hq, Hkv, D) in [(2, 2, 24), (4, 2, 80), (8, 2, 128)] {
             var rng = SeededRandom(seed: UInt64(T * 100 + Hq))
             let q = rng.floats(T * Hq * D, scale: 2), k = rng.floats(T * Hkv * D, scale: 2), v = rng.floats(T * Hkv * D)
             var out = [Float](repeating: .nan, count: T * Hq * D), ref = out
@@ -33,7 +33,7 @@ struct AttentionTests {
             ck_attention(q, k, v, &out, Int64(T), Int64(Hq), Int64(Hkv), Int64(D), 0, items / 3)
             ck_attention(q, k, v, &out, Int64(T), Int64(Hq), Int64(Hkv), Int64(D), items / 3, items)
             ck_attention_ref(q, k, v, &ref, Int64(T), Int64(Hq), Int64(Hkv), Int64(D))
-            #expect(maxRelativeError(out, ref, floor: 1) < 1e-5, "T \(T) Hq \(Hq) Hkv \(Hkv)")
+            #expect(maxRelativeError(out, ref, floor: 1) < 1e-5, "T \(T) Hq \(Hq) Hkv \(Hkv) D \(D)")
         }
     }
 }

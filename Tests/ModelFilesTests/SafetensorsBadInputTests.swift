@@ -72,12 +72,23 @@ struct SafetensorsBadInputTests {
         else { Issue.record("\(offsets): \(String(describing: error))"); return }
     }
 
-    @Test("An I64 tensor throws unsupportedDType naming the tensor and dtype")
+    @Test("An F64 tensor throws unsupportedDType naming the tensor and dtype")
     func unsupportedDType() throws {
         var b = SampleSafetensors.all
-        b.entries.append(.init(name: "position_ids", dtype: "I64", shape: [2], data: [UInt8](repeating: 0, count: 16)))
+        b.entries.append(.init(name: "scale", dtype: "F64", shape: [2], data: [UInt8](repeating: 0, count: 16)))
         let (error, path) = try safetensorsError(b.bytes)
-        #expect(error == .unsupportedDType(path: path, tensor: "position_ids", dtype: "I64"))
+        #expect(error == .unsupportedDType(path: path, tensor: "scale", dtype: "F64"))
         #expect(error?.description.contains("F32, F16 and BF16") == true)
+    }
+
+    @Test("An I64 buffer such as BERT's position_ids is skipped, not read as a weight")
+    func integerBufferSkipped() throws {
+        var b = SampleSafetensors.all
+        b.entries.append(.init(name: "embeddings.position_ids", dtype: "I64", shape: [2], data: [UInt8](repeating: 0, count: 16)))
+        let dir = try TempDir()
+        let file = try SafetensorsFile(path: try dir.write("model.safetensors", b.bytes))
+        #expect(file.skippedTensors == ["embeddings.position_ids"])
+        #expect(!file.tensorNames.contains("embeddings.position_ids"))
+        #expect(file.tensorNames.count == SampleSafetensors.all.entries.count)
     }
 }

@@ -24,6 +24,20 @@ struct NFCQuickCheckTests {
         #expect(wrong.isEmpty, "quick check passed text that NFC changes: \(wrong.prefix(20))")
     }
 
+    @Test("Normalising only the flagged stretches equals Foundation's NFC of the whole text")
+    func partialNFC() throws {
+        var texts = try TokenizerFixtures.golden("qwen3").map(\.text)
+        texts += ["e\u{301}", "\u{301}start", "end e\u{301}", "a\u{0301}\u{0323}b", "\u{212B}\u{212B} x \u{1100}\u{1161}\u{11A8}",
+                  "각\u{11A8}", "क\u{093C} ख", "x\u{0308}\u{0301}\u{0304}y\u{0344}"]
+        for text in texts {
+            #expect(NFCQuickCheckProbe.nfc(text).unicodeScalars.elementsEqual(text.precomposedStringWithCanonicalMapping.unicodeScalars),
+                    "\(text.prefix(40).debugDescription)")
+            let nfd = text.decomposedStringWithCanonicalMapping
+            #expect(NFCQuickCheckProbe.nfc(nfd).unicodeScalars.elementsEqual(nfd.precomposedStringWithCanonicalMapping.unicodeScalars),
+                    "NFD of \(text.prefix(40).debugDescription)")
+        }
+    }
+
     @Test("Combining marks out of canonical order are flagged; ordinary text is not")
     func ordering() {
         #expect(NFCQuickCheckProbe.mayNeedNFC("a\u{0301}\u{0323}"))      // ccc 230 then 220: NFC reorders

@@ -90,6 +90,15 @@ struct TokenizerErrorTests {
         }
     }
 
+    @Test("An added token with a huge id throws idOutOfRange instead of allocating a huge table")
+    func hugeID() {
+        let json = bpe(vocab: byteVocab, merges: #"["a b"]"#, extra: #""added_tokens": [{"id": 2000000000, "content": "<x>", "special": true}],"#)
+        #expect { try load(json) } throws: { error in
+            guard case TokenizerError.idOutOfRange(_, _, let id, _) = error else { return false }
+            return id == 2_000_000_000
+        }
+    }
+
     @Test("Unigram and unknown pre-tokenizers are reported as unsupported")
     func unsupported() {
         #expect { try load(#"{"model": {"type": "Unigram", "vocab": [["a", 0.0]]}}"#) } throws: { error in

@@ -44,6 +44,19 @@ struct TokenizerFactsTests {
         #expect(t.count(text) == t.encode(text).count - 1)
     }
 
+    @Test("Cutting long text into chunks at newlines gives Hugging Face's ids")
+    func chunkedEncoding() throws {
+        let t = TokenizerFixtures.qwen3
+        var checked = 0
+        for line in try TokenizerFixtures.golden("qwen3") where line.text.utf8.count > 2_000 {
+            for chunk in [64, 500, 4_096] {
+                #expect(t.encode(line.text, addSpecialTokens: false, chunkBytes: chunk) == line.raw, "chunk \(chunk)")
+            }
+            checked += 1
+        }
+        #expect(checked >= 2)
+    }
+
     @Test("Encoding the same text from many threads gives the same ids")
     func concurrentEncoding() async {
         let t = TokenizerFixtures.qwen3

@@ -1,0 +1,1 @@
+"""Helpers for scripts/bench_engine.py (a benchmark, not a test)."""
