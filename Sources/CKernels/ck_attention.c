@@ -45,7 +45,7 @@ void ck_attention_ref(const float *q, const float *k, const float *v, float *out
 int64_t ck_attention_items(int64_t T, int64_t Hq) { return (T + BQ - 1) / BQ * Hq; }
 
 /* Per-thread scratch: the accumulators of one query block, one key and value tile packed as matmul
- * panels, their scores. Heap, not stack (about 160 KiB): allocated once per thread, freed at its exit. */
+ * panels, their scores. Heap, not stack (about 200 KiB): allocated once per thread, freed at its exit. */
 typedef struct {
     float acc[BQ * CK_ATTN_MAX_D];
     float kt[CK_ATTN_MAX_D * BK];
@@ -88,9 +88,34 @@ static inline __attribute__((always_inline)) void softmax_step(
         for (int64_t d = 0; d < D; d++) a[d] *= corr;
 }
 
+/* Packs keys j0..j0+jn of kv head kh as matmul panels: kt[d][j] = k[j0 + j][d] (transposed 8 keys at a
+ * time); vt[d / BK][j][d % BK] = v[j0 + j][d] (plain copies of BK values). Keys past jn and dimensions
+ * past D are zero. kt: [D, BK], vt: [vpanels, BK, BK]. */
+static inline __attribute__((always_inline)) void pack_tile(
+    const float *k, const float *v, int64_t Hkv, int64_t D, int64_t kh, int64_t j0, int64_t jn,
+    float *restrict kt, float *restrict vt, ck_transpose_fn transpose) {
+    const int64_t stride = Hkv * D, vpanels = (D + BK - 1) / BK;
+    int64_t j = 0;
+    for (; j + 8 <= jn; j += 8) transpose(k + ((j0 + j) * Hkv + kh) * D, stride, kt + j, D);
+    for (; j < jn; j++)
+        for (int64_t d = 0; d < D; d++) kt[d * BK + j] = k[((j0 + j) * Hkv + kh) * D + d];
+    for (; j < BK; j++)
+        for (int64_t d = 0; d < D; d++) kt[d * BK + j] = 0.0f;
+    if (jn < BK || D % BK) memset(vt, 0, (size_t)(vpanels * BK * BK) * sizeof(float));
+    for (j = 0; j < jn; j++) {
+        const float *vr = v + ((j0 + j) * Hkv + kh) * D;
+        for (int64_t p = 0; p < vpanels; p++)
+            memcpy(vt + p * BK * BK + j * BK, vr + p * BK, (size_t)(D - p * BK < BK ? D - p * BK : BK) * sizeof(float));
+    }
+}
+
+/* Floats of one packed tile (kt or vt): D rounded up to whole panels, times BK. */
+static int64_t tile_floats(int64_t D) { return (D + BK - 1) / BK * BK * BK; }
+
 static inline __attribute__((always_inline)) void attention_items(
-    const float *q, const float *k, const float *v, float *out,
-    int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1, ck_tile_fn tile) {
+    const float *q, const float *k, const float *v, const float *kp, const float *vp, float *out,
+    int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1, ck_tile_fn tile,
+    ck_transpose_fn transpose) {
     const float scale = 1.0f / sqrtf((float)D);
     const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ, vpanels = (D + BK - 1) / BK;
     attn_scratch *sc = thread_scratch();
@@ -104,20 +129,18 @@ static inline __attribute__((always_inline)) void attention_items(
         for (int64_t r = 0; r < nq * D; r++) acc[r] = 0;
         for (int64_t j0 = 0; j0 < i1; j0 += BK) {
             const int64_t jn = i1 - j0 < BK ? i1 - j0 : BK;
-            /* Pack the tile as matmul panels: kt[d][j] = k[j0 + j][d]; vt[d / BK][j][d % BK] = v[j0 + j][d].
-             * Keys past jn and dimensions past D are zero. */
-            memset(vt, 0, (size_t)(vpanels * BK * BK) * sizeof(float));
-            for (int64_t j = 0; j < jn; j++) {
-                const float *kr = k + ((j0 + j) * Hkv + kh) * D, *vr = v + ((j0 + j) * Hkv + kh) * D;
-                for (int64_t d = 0; d < D; d++) kt[d * BK + j] = kr[d];
-                for (int64_t d = 0; d < D; d++) vt[(d / BK) * BK * BK + j * BK + d % BK] = vr[d];
+            /* The tile as matmul panels: packed beforehand (ck_attention_pack), or here. */
+            const float *restrict ktile = kt, *restrict vtile = vt;
+            if (kp) {
+                const int64_t at = (kh * ((T + BK - 1) / BK) + j0 / BK) * tile_floats(D);
+                ktile = kp + at; vtile = vp + at;
+            } else {
+                pack_tile(k, v, Hkv, D, kh, j0, jn, kt, vt, transpose);
             }
-            for (int64_t j = jn; j < BK; j++)
-                for (int64_t d = 0; d < D; d++) kt[d * BK + j] = 0.0f;
             /* Rows r0..nq see this tile (earlier rows are all before key j0). */
             const int64_t r0 = j0 > i0 ? j0 - i0 : 0, rows = nq - r0;
             /* Scores s[r][j] = q[i0 + r] . k[j0 + j]: a [rows, D] x [D, BK] matmul. */
-            tile(q + ((i0 + r0) * Hq + h) * D, Hq * D, kt, D, s + r0 * BK, BK, rows, BK, 0);
+            tile(q + ((i0 + r0) * Hq + h) * D, Hq * D, ktile, D, s + r0 * BK, BK, rows, BK, 0);
             for (int64_t r = r0; r < nq; r++) {
                 const int64_t i = i0 + r;
                 const int64_t jv = (i - j0 + 1 < jn ? i - j0 + 1 : jn); /* causal: keys <= i */
@@ -126,7 +149,7 @@ static inline __attribute__((always_inline)) void attention_items(
             /* acc[r] += sum_j p[r][j] v[j0 + j]: a [rows, BK] x [BK, D] matmul, one panel of D at a time. */
             for (int64_t p = 0; p < vpanels; p++) {
                 const int64_t nv = D - p * BK < BK ? D - p * BK : BK;
-                tile(s + r0 * BK, BK, vt + p * BK * BK, BK, acc + r0 * D + p * BK, D, rows, nv, 1);
+                tile(s + r0 * BK, BK, vtile + p * BK * BK, BK, acc + r0 * D + p * BK, D, rows, nv, 1);
             }
         }
         for (int64_t r = 0; r < nq; r++) {
@@ -137,34 +160,63 @@ static inline __attribute__((always_inline)) void attention_items(
     }
 }
 
-static void attention_portable(const float *q, const float *k, const float *v, float *out,
+static void attention_portable(const float *q, const float *k, const float *v, const float *kp, const float *vp, float *out,
                                int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
-    attention_items(q, k, v, out, T, Hq, Hkv, D, item0, item1, ck_tile_for(ck_cpu_isa()));
+    attention_items(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1, ck_tile_for(ck_cpu_isa()),
+                    ck_transpose_for(ck_cpu_isa()));
 }
 
 #ifdef CK_X86
 __attribute__((target("avx512f,avx512bw,avx512vl,fma")))
-static void attention_avx512(const float *q, const float *k, const float *v, float *out,
+static void attention_avx512(const float *q, const float *k, const float *v, const float *kp, const float *vp, float *out,
                              int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
-    attention_items(q, k, v, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx512);
+    attention_items(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx512, ck_transpose8_avx2);
 }
 
 __attribute__((target("avx2,fma")))
-static void attention_avx2(const float *q, const float *k, const float *v, float *out,
+static void attention_avx2(const float *q, const float *k, const float *v, const float *kp, const float *vp, float *out,
                            int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
-    attention_items(q, k, v, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx2);
+    attention_items(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx2, ck_transpose8_avx2);
 }
 #endif
 
-void ck_attention(const float *q, const float *k, const float *v, float *out,
-                  int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
+static void attention_dispatch(const float *q, const float *k, const float *v, const float *kp, const float *vp,
+                               float *out, int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
     if (D > CK_ATTN_MAX_D || Hkv <= 0 || Hq % Hkv != 0) abort(); /* programmer error: checked by callers */
 #ifdef CK_X86
     switch (ck_cpu_isa()) {
-    case CK_ISA_AVX512: attention_avx512(q, k, v, out, T, Hq, Hkv, D, item0, item1); return;
-    case CK_ISA_AVX2: attention_avx2(q, k, v, out, T, Hq, Hkv, D, item0, item1); return;
+    case CK_ISA_AVX512: attention_avx512(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1); return;
+    case CK_ISA_AVX2: attention_avx2(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1); return;
     default: break;
     }
 #endif
-    attention_portable(q, k, v, out, T, Hq, Hkv, D, item0, item1);
+    attention_portable(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1);
+}
+
+void ck_attention(const float *q, const float *k, const float *v, float *out,
+                  int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
+    attention_dispatch(q, k, v, NULL, NULL, out, T, Hq, Hkv, D, item0, item1);
+}
+
+/* ---- keys and values packed once --------------------------------------------------------------- */
+
+size_t ck_attention_packed_floats(int64_t T, int64_t Hkv, int64_t D) {
+    return (size_t)(Hkv * ((T + BK - 1) / BK) * tile_floats(D));
+}
+
+int64_t ck_attention_pack_items(int64_t T, int64_t Hkv) { return Hkv * ((T + BK - 1) / BK); }
+
+void ck_attention_pack(const float *k, const float *v, int64_t T, int64_t Hkv, int64_t D,
+                       float *kp, float *vp, int64_t item0, int64_t item1) {
+    const int64_t tiles = (T + BK - 1) / BK;
+    const ck_transpose_fn transpose = ck_transpose_for(ck_cpu_isa());
+    for (int64_t item = item0; item < item1; item++) { /* item = kh * tiles + tile */
+        const int64_t kh = item / tiles, j0 = item % tiles * BK, jn = T - j0 < BK ? T - j0 : BK;
+        pack_tile(k, v, Hkv, D, kh, j0, jn, kp + item * tile_floats(D), vp + item * tile_floats(D), transpose);
+    }
+}
+
+void ck_attention_packed(const float *q, const float *kp, const float *vp, float *out,
+                         int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
+    attention_dispatch(q, NULL, NULL, kp, vp, out, T, Hq, Hkv, D, item0, item1);
 }

@@ -35,6 +35,20 @@ int ck_isa_supported(ck_isa isa) {
     return 0;
 }
 
+static int detect_vnni(void) {
+#ifdef CK_X86
+    return ck_cpu_isa() == CK_ISA_AVX512 && __builtin_cpu_supports("avx512vnni");
+#else
+    return 0;
+#endif
+}
+
+int ck_int8_fast(void) {
+    static volatile int cached = -1;
+    if (cached < 0) cached = detect_vnni();
+    return cached;
+}
+
 ck_deq_fn ck_deq_fast(ck_type t) {
 #ifdef CK_X86
     if (ck_isa_supported(CK_ISA_AVX2)) {

@@ -61,7 +61,8 @@ static inline __attribute__((always_inline)) void layernorm(const float *x, cons
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * dim;
         float *yr = y + r * dim;
-        const float mean = lane_sum(xr, dim, 0.0f) / (float)dim;
+        /* Sum around the first value: rows with a large mean would otherwise lose digits. */
+        const float mean = xr[0] + lane_sum(xr, dim, xr[0]) / (float)dim;
         const float inv = 1.0f / sqrtf(lane_sum_sq(xr, dim, mean) / (float)dim + eps);
         for (int64_t i = 0; i < dim; i++) yr[i] = (xr[i] - mean) * inv * w[i] + b[i];
     }
@@ -139,4 +140,118 @@ void ck_gelu(float *x, int64_t n) {
     }
 #endif
     gelu_portable(x, n);
+}
+
+/* ---- Bidirectional attention ------------------------------------------------------------------ */
+
+void ck_encoder_attention_ref(const float *q, const float *k, const float *v, float *out,
+                              int64_t T, int64_t H, int64_t D) {
+    const double scale = 1.0 / sqrt((double)D);
+    double *s = malloc((size_t)T * sizeof(double));
+    if (!s) abort();
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t h = 0; h < H; h++) {
+            const float *qr = q + (t * H + h) * D;
+            double mx = -INFINITY, sum = 0;
+            for (int64_t j = 0; j < T; j++) {
+                double d = 0;
+                for (int64_t i = 0; i < D; i++) d += (double)qr[i] * k[(j * H + h) * D + i];
+                s[j] = d * scale;
+                if (s[j] > mx) mx = s[j];
+            }
+            for (int64_t j = 0; j < T; j++) { s[j] = exp(s[j] - mx); sum += s[j]; }
+            float *o = out + (t * H + h) * D;
+            for (int64_t i = 0; i < D; i++) {
+                double a = 0;
+                for (int64_t j = 0; j < T; j++) a += s[j] * v[(j * H + h) * D + i];
+                o[i] = (float)(a / sum);
+            }
+        }
+    free(s);
+}
+
+int64_t ck_encoder_attention_items(int64_t T, int64_t H) { return (T + CK_ENC_ATTN_BQ - 1) / CK_ENC_ATTN_BQ * H; }
+
+/* One item: the head's keys are packed transposed (kt[d][j]) so the scores of a query row are a sweep
+ * over j that vectorises; probabilities then weight the value rows, a sweep over d. Sequences of BERT
+ * models are short (512 positions at most), so a [BQ, T] score block is small and exact softmax
+ * (max first, then exp) needs no online rescaling. Scratch: kt [D, T] and s [BQ, T], one allocation. */
+static inline __attribute__((always_inline)) void encoder_attention(
+    const float *q, const float *k, const float *v, float *out, int64_t T, int64_t H, int64_t D,
+    int64_t item0, int64_t item1) {
+    const int64_t BQ = CK_ENC_ATTN_BQ;
+    const float scale = 1.0f / sqrtf((float)D);
+    float *kt = malloc((size_t)(D * T + BQ * T) * sizeof(float));
+    if (!kt) abort();
+    float *s = kt + D * T;
+    const int64_t blocks = (T + BQ - 1) / BQ;
+    int64_t packed = -1; /* head whose keys are in kt; items of one head are consecutive */
+    for (int64_t item = item0; item < item1; item++) {
+        const int64_t h = item / blocks, i0 = item % blocks * BQ, i1 = i0 + BQ < T ? i0 + BQ : T;
+        if (h != packed) {
+            for (int64_t j = 0; j < T; j++) {
+                const float *kr = k + (j * H + h) * D;
+                for (int64_t d = 0; d < D; d++) kt[d * T + j] = kr[d];
+            }
+            packed = h;
+        }
+        for (int64_t r = 0; r < i1 - i0; r++) {
+            const float *qr = q + ((i0 + r) * H + h) * D;
+            float *restrict sr = s + r * T;
+            for (int64_t j = 0; j < T; j++) sr[j] = 0.0f;
+            for (int64_t d = 0; d < D; d++) {
+                const float qd = qr[d] * scale;
+                const float *restrict kd = kt + d * T;
+                for (int64_t j = 0; j < T; j++) sr[j] += qd * kd[j];
+            }
+            float mx = -INFINITY;
+            for (int64_t j = 0; j < T; j++) mx = sr[j] > mx ? sr[j] : mx;
+            float acc[LANES] = {0};
+            int64_t j = 0;
+            for (; j + LANES <= T; j += LANES)
+                for (int l = 0; l < LANES; l++) { sr[j + l] = ck_vexp(sr[j + l] - mx); acc[l] += sr[j + l]; }
+            float sum = 0;
+            for (int l = 0; l < LANES; l++) sum += acc[l];
+            for (; j < T; j++) { sr[j] = ck_vexp(sr[j] - mx); sum += sr[j]; }
+            const float inv = 1.0f / sum;
+            float *restrict o = out + ((i0 + r) * H + h) * D;
+            for (int64_t d = 0; d < D; d++) o[d] = 0.0f;
+            for (int64_t jj = 0; jj < T; jj++) {
+                const float p = sr[jj] * inv;
+                const float *restrict vr = v + (jj * H + h) * D;
+                for (int64_t d = 0; d < D; d++) o[d] += p * vr[d];
+            }
+        }
+    }
+    free(kt);
+}
+
+static void encoder_attention_portable(const float *q, const float *k, const float *v, float *out,
+                                       int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
+    encoder_attention(q, k, v, out, T, H, D, item0, item1);
+}
+#ifdef CK_X86
+__attribute__((target("avx512f,avx512bw,avx512vl,fma")))
+static void encoder_attention_avx512(const float *q, const float *k, const float *v, float *out,
+                                     int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
+    encoder_attention(q, k, v, out, T, H, D, item0, item1);
+}
+__attribute__((target("avx2,fma")))
+static void encoder_attention_avx2(const float *q, const float *k, const float *v, float *out,
+                                   int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
+    encoder_attention(q, k, v, out, T, H, D, item0, item1);
+}
+#endif
+
+void ck_encoder_attention(const float *q, const float *k, const float *v, float *out,
+                          int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
+    if (T <= 0 || item0 >= item1) return;
+#ifdef CK_X86
+    switch (ck_cpu_isa()) {
+    case CK_ISA_AVX512: encoder_attention_avx512(q, k, v, out, T, H, D, item0, item1); return;
+    case CK_ISA_AVX2: encoder_attention_avx2(q, k, v, out, T, H, D, item0, item1); return;
+    default: break;
+    }
+#endif
+    encoder_attention_portable(q, k, v, out, T, H, D, item0, item1);
 }

@@ -112,4 +112,13 @@ void ck_transpose8_avx2(const float *rows, int64_t lds, float *panel, int64_t kc
 #endif
 ck_transpose_fn ck_transpose_for(ck_isa isa);
 
+/* Weights of type t as unsigned bytes u[n] with a scale and offset per group (ck_unpack_u8.c). */
+void ck_unpack_u8(ck_type t, const void *src, int64_t n, uint8_t *u, float *s, float *o);
+#ifdef CK_X86
+/* Int8 micro-kernel over one packed panel (ck_matmul_vnni.c); see ck_matmul_int8.c for the layout. */
+void ck_itile_vnni(const int8_t *xq, int64_t ldx, const float *xd, int64_t ldd, const float *xs, int64_t lds,
+                   const uint8_t *pu, const float *ps, const float *po, int64_t kc, int G,
+                   float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+#endif
+
 #endif

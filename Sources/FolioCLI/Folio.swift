@@ -3,11 +3,11 @@ import Foundation
 
 /// The composition root: reads flags and the environment, builds the engine, prints results.
 @main
-struct Folio: ParsableCommand {
+struct Folio: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "folio",
         abstract: "Embed whole documents with Qwen3-Embedding on the CPU.",
-        subcommands: [EmbedCommand.self, TokenizeCommand.self, InspectCommand.self])
+        subcommands: [EmbedCommand.self, TokenizeCommand.self, InspectCommand.self, EvalCommand.self, ServeCommand.self])
 }
 
 /// Prints an error the way a user can act on it, with no stack trace, and exits non-zero.

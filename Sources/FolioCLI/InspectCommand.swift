@@ -35,7 +35,7 @@ struct InspectCommand: ParsableCommand {
             MLP size:       \(d.intermediateSize)
             vocabulary:     \(d.vocabularySize)
             context length: \(d.contextLength)
-            rope theta:     \(d.ropeTheta)
+            rope theta:     \(d.ropeTheta.map { "\($0)" } ?? "none (absolute positions)")
             pooling:        \(d.pooling.rawValue)
             parameters:     \(d.parameterCount)
             weight bytes:   \(d.weightBytes)

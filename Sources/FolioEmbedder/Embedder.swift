@@ -70,11 +70,14 @@ public final class Embedder: Sendable {
         return sequences.indices.map { Embedding(index: $0, tokenCount: sequences[$0].count, vector: vectors[$0]) }
     }
 
-    /// Keeps the first `limit - 1` tokens and the final special token, as Hugging Face truncation does
-    /// before its post-processor appends `<|endoftext|>`.
+    /// Keeps the leading ids and the final special ids (`<|endoftext|>`; BERT's `[SEP]`), cutting the
+    /// text between them, as Hugging Face truncation does before its post-processor adds the specials:
+    /// `[CLS] a b c d [SEP]` cut to 4 is `[CLS] a b [SEP]`.
     func truncated(_ ids: [Int32], to limit: Int) -> [Int32] {
-        guard let eos = encoder.appendedEOS, ids.last == eos else { return Array(ids.prefix(limit)) }
-        return Array(ids.prefix(limit - 1)) + [eos]
+        let suffix = encoder.specialSuffix
+        guard !suffix.isEmpty, suffix.count < limit, ids.count > suffix.count, Array(ids.suffix(suffix.count)) == suffix
+        else { return Array(ids.prefix(limit)) }
+        return Array(ids.prefix(limit - suffix.count)) + suffix
     }
 
     /// Groups input indices so each group's tokens fit `budget`, keeping input order; an input over the

@@ -17,6 +17,13 @@ public struct InputEncoder: Sendable {
         self.appendedEOS = lastTokenPooling ? (tokenizer.id(of: "<|endoftext|>") ?? tokenizer.eosTokenID) : nil
     }
 
+    /// The special ids `ids(for:)` ends with: `<|endoftext|>` for last-token pooling, else the
+    /// post-processor's suffix (BERT: `[SEP]`). Truncation keeps them at the end.
+    public var specialSuffix: [Int32] {
+        if let eos = appendedEOS { return [eos] }
+        return tokenizer.postProcessor.suffix
+    }
+
     /// The text a query becomes: `Instruct: {task}\nQuery:{text}` (no space after `Query:`, as in the
     /// Qwen3-Embedding README). Documents are embedded as they are.
     public static func formatQuery(_ text: String, task: String) -> String {

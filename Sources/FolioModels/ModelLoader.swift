@@ -16,7 +16,8 @@ public struct ModelDescription: Sendable, Codable, Equatable {
     public var intermediateSize: Int
     public var vocabularySize: Int
     public var contextLength: Int
-    public var ropeTheta: Float
+    /// RoPE base; nil for models with learned absolute positions (BERT).
+    public var ropeTheta: Float?
     public var pooling: Pooling
     /// Tensor count per stored type, e.g. ["Q4_K": 169, "F32": 113].
     public var tensorTypes: [String: Int]
@@ -62,19 +63,29 @@ public enum ModelLoader {
                 throw ModelError.badConfiguration(key: "config.json", path: folderPath,
                                                   expected: "a readable config.json in the model folder")
             }
-            let config = try Qwen3Config.fromHuggingFace(json: data, path: configURL.path)
+            let modelType = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["model_type"] as? String
             let weights = try SafetensorsWeights(folder: folderPath)
-            let model = try Qwen3Model.load(config: config, weights: weights, folder: folderPath, pool: pool)
-            let infos = try weights.tensorNames.map { name -> (DType, [Int]) in
-                let t = try weights.tensor(name)
-                return (t.dtype, t.shape)
+            if modelType == "bert" {
+                let model = try BertModel.load(folder: folder, weights: weights, pool: pool)
+                let description = describe(model.config, path: folderPath, infos: try infos(of: weights))
+                return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
             }
-            let description = describe(config, format: "safetensors", path: folderPath, infos: infos)
+            let config = try Qwen3Config.fromHuggingFace(json: data, path: configURL.path)
+            let model = try Qwen3Model.load(config: config, weights: weights, folder: folderPath, pool: pool)
+            let description = describe(config, format: "safetensors", path: folderPath, infos: try infos(of: weights))
             return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
         }
     }
 
-    static func describe(_ c: Qwen3Config, format: String, path: String, infos: [(DType, [Int])]) -> ModelDescription {
+    static func infos(of weights: SafetensorsWeights) throws -> [(DType, [Int])] {
+        try weights.tensorNames.map { name -> (DType, [Int]) in
+            let t = try weights.tensor(name)
+            return (t.dtype, t.shape)
+        }
+    }
+
+    /// Tensor count per type, parameter count and stored bytes.
+    static func tally(_ infos: [(DType, [Int])]) -> (types: [String: Int], parameters: Int, bytes: Int) {
         var types: [String: Int] = [:]
         var parameters = 0, bytes = 0
         for (dtype, shape) in infos {
@@ -83,11 +94,25 @@ public enum ModelLoader {
             parameters += n
             bytes += dtype.byteCount(elements: n) ?? 0
         }
+        return (types, parameters, bytes)
+    }
+
+    static func describe(_ c: Qwen3Config, format: String, path: String, infos: [(DType, [Int])]) -> ModelDescription {
+        let (types, parameters, bytes) = tally(infos)
         return ModelDescription(
             path: path, format: format, architecture: "qwen3", hiddenSize: c.hiddenSize, layers: c.layerCount,
             queryHeads: c.queryHeads, keyValueHeads: c.keyValueHeads, headDim: c.headDim,
             intermediateSize: c.intermediateSize, vocabularySize: c.vocabularySize, contextLength: c.contextLength,
             ropeTheta: c.ropeTheta, pooling: .lastToken, tensorTypes: types, parameterCount: parameters,
             weightBytes: bytes)
+    }
+
+    static func describe(_ c: BertConfig, path: String, infos: [(DType, [Int])]) -> ModelDescription {
+        let (types, parameters, bytes) = tally(infos)
+        return ModelDescription(
+            path: path, format: "safetensors", architecture: "bert", hiddenSize: c.hiddenSize, layers: c.layerCount,
+            queryHeads: c.heads, keyValueHeads: c.heads, headDim: c.headDim,
+            intermediateSize: c.intermediateSize, vocabularySize: c.vocabularySize, contextLength: c.contextLength,
+            ropeTheta: nil, pooling: c.pooling, tensorTypes: types, parameterCount: parameters, weightBytes: bytes)
     }
 }

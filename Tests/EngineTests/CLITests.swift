@@ -88,6 +88,20 @@ struct CLITests {
         #expect(run.out.isEmpty)
     }
 
+    @Test("Invalid UTF-8 in an input file is replaced, reported, and still embedded")
+    func invalidUTF8() throws {
+        let path = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2").path
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("folio-utf8-\(UUID().uuidString).jsonl")
+        try Data([0x22, 0x63, 0x61, 0x66, 0xE9, 0x22, 0x0A]).write(to: file)  // "caf\xE9"
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try runFolio(["embed", "--model", path, "--input", file.path])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.err.contains("not valid UTF-8"))
+        let line = try JSONDecoder().decode(Line.self, from: Data(run.out.utf8))
+        let expected = try runFolio(["embed", "--model", path], stdin: "\"caf\u{FFFD}\"\n")
+        #expect(line.embedding == (try JSONDecoder().decode(Line.self, from: Data(expected.out.utf8))).embedding)
+    }
+
     @Test("folio embed on a missing model says so without a stack trace")
     func missingModel() throws {
         let run = try runFolio(["embed", "--model", "/nonexistent/model.gguf"], stdin: "\"x\"\n")

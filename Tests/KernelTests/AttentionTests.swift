@@ -36,4 +36,40 @@ struct AttentionTests {
             #expect(maxRelativeError(out, ref, floor: 1) < 1e-5, "T \(T) Hq \(Hq) Hkv \(Hkv) D \(D)")
         }
     }
+
+    @Test("Attention written over q (in place, as the Qwen3 forward pass does) equals the reference")
+    func inPlace() {
+        let (T, Hq, Hkv, D) = (45, 8, 2, 128)
+        var rng = SeededRandom(seed: 404)
+        let q = rng.floats(T * Hq * D, scale: 2), k = rng.floats(T * Hkv * D, scale: 2), v = rng.floats(T * Hkv * D)
+        var ref = [Float](repeating: .nan, count: T * Hq * D)
+        ck_attention_ref(q, k, v, &ref, Int64(T), Int64(Hq), Int64(Hkv), Int64(D))
+        var qo = q
+        qo.withUnsafeMutableBufferPointer { p in
+            Ops.causalAttention(q: p.baseAddress!, k: k, v: v, out: p.baseAddress!, tokens: T, qHeads: Hq, kvHeads: Hkv,
+                                headDim: D, pool: ThreadPool(threads: 3))
+        }
+        #expect(maxRelativeError(qo, ref, floor: 1) < 1e-5)
+    }
+
+    @Test("Keys and values packed once give exactly what per-item packing gives", arguments: [1, 31, 32, 33, 100])
+    func packedEqualsUnpacked(T: Int) {
+        for (Hq, Hkv, D) in [(4, 2, 80), (8, 2, 128)] {
+            var rng = SeededRandom(seed: UInt64(T * 7 + D))
+            let q = rng.floats(T * Hq * D, scale: 2), k = rng.floats(T * Hkv * D, scale: 2), v = rng.floats(T * Hkv * D)
+            let (t, hq, hkv, d) = (Int64(T), Int64(Hq), Int64(Hkv), Int64(D))
+            let floats = Int(ck_attention_packed_floats(t, hkv, d))
+            let kp = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64).bindMemory(to: Float.self, capacity: floats)
+            let vp = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64).bindMemory(to: Float.self, capacity: floats)
+            defer { kp.deallocate(); vp.deallocate() }
+            let packItems = ck_attention_pack_items(t, hkv)
+            ck_attention_pack(k, v, t, hkv, d, kp, vp, 0, packItems / 2)
+            ck_attention_pack(k, v, t, hkv, d, kp, vp, packItems / 2, packItems)
+            var packed = [Float](repeating: .nan, count: T * Hq * D), plain = packed
+            let items = ck_attention_items(t, hq)
+            ck_attention_packed(q, kp, vp, &packed, t, hq, hkv, d, 0, items)
+            ck_attention(q, k, v, &plain, t, hq, hkv, d, 0, items)
+            #expect(packed == plain, "T \(T) Hq \(Hq) Hkv \(Hkv) D \(D)")
+        }
+    }
 }

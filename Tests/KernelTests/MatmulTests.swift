@@ -73,7 +73,7 @@ struct MatmulTests {
         }
     }
 
-    @Test("Ops.matmul over a thread pool equals the reference", arguments: [DType.q4_K, .f32, .q6_K])
+    @Test("Ops.matmul over a thread pool (f32 arithmetic) equals the reference", arguments: [DType.q4_K, .f32, .q6_K])
     func opsMatmul(type: DType) {
         let (M, N, K) = (9, 333, 512)
         var rng = SeededRandom(seed: 3)
@@ -89,7 +89,8 @@ struct MatmulTests {
         let pool = ThreadPool(threads: 3)
         var y = [Float](repeating: .nan, count: M * N)
         y.withUnsafeMutableBufferPointer { yp in
-            x.withUnsafeBufferPointer { Ops.matmul($0.baseAddress!, rows: M, weight: weight, into: yp.baseAddress!, pool: pool) }
+            x.withUnsafeBufferPointer { Ops.matmul($0.baseAddress!, rows: M, weight: weight, into: yp.baseAddress!, pool: pool,
+                                                    int8Activations: false) }
         }
         expectClose(y, ref, x: x, w: wf, M: M, N: N, K: K, columns: 0..<N, "Ops.matmul \(type)")
     }

@@ -20,21 +20,16 @@ def cut_to_tokens(tok: Tokenizer, text: str, n: int) -> tuple:
     """(text, ids) with len(ids) == n after re-encoding the cut text (EOS included)."""
     enc = tok.encode(text)
     assert len(enc.ids) > n + 8, "source text too short"
-    # Cut at a token's end offset, then re-encode: merges can differ at the cut, so step back until exact.
+    # Cut at a token's end offset, then re-encode: merges can differ at the cut, so step back until
+    # exact, also trying a few extra characters when the re-encoded text comes out one token short.
     for k in range(n - 1, max(n - 40, 0), -1):
-        for end in (enc.offsets[k - 1][1], ):
-            cut = text[:end]
-            ids = tok.encode(cut).ids
+        end = enc.offsets[k - 1][1]
+        for extra in range(0, 8):
+            ids = tok.encode(text[:end + extra]).ids
             if len(ids) == n:
-                return cut, ids
-            if len(ids) < n:
-                # Fewer tokens than wanted: try growing one character at a time.
-                for extra in range(1, 8):
-                    ids = tok.encode(text[:end + extra]).ids
-                    if len(ids) == n:
-                        return text[:end + extra], ids
-                    if len(ids) > n:
-                        break
+                return text[:end + extra], ids
+            if len(ids) > n:
+                break
     raise RuntimeError(f"could not cut a text to exactly {n} tokens")
 
 

@@ -2,7 +2,8 @@
 
 A worker reads a job (JSON: engine, model, dtype, threads, ids, out), loads the model, embeds the
 first input once as a warm-up (not timed), then times embedding every input one at a time, and
-writes {"seconds", "tokens", "vectors"} to `out`. Vectors are the last token's final hidden state,
+writes {"seconds", "cpu_seconds", "tokens", "vectors"} to `out` (cpu_seconds: user + system time of
+every thread of the process over the timed loop). Vectors are the last token's final hidden state,
 L2-normalised (Qwen3-Embedding pooling).
 """
 import json
@@ -54,11 +55,12 @@ def run_job(job_file: Path) -> None:
     job = json.loads(job_file.read_text())
     embed = {"llama": llama_engine, "torch": torch_engine}[job["engine"]](job)
     embed(job["ids"][0])                      # warm-up: first-touch of weights, allocator, caches
-    vectors, t = [], time.perf_counter()
+    vectors, t, cpu = [], time.perf_counter(), time.process_time()
     for ids in job["ids"]:
         v = embed(ids)
         vectors.append((v / np.linalg.norm(v)).tolist())
-    seconds = time.perf_counter() - t
+    seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - cpu
     tokens = sum(len(x) for x in job["ids"])
-    Path(job["out"]).write_text(json.dumps({"seconds": seconds, "tokens": tokens, "vectors": vectors}))
+    result = {"seconds": seconds, "cpu_seconds": cpu_seconds, "tokens": tokens, "vectors": vectors}
+    Path(job["out"]).write_text(json.dumps(result))
     os._exit(0)                               # skip slow interpreter teardown of big models

@@ -49,6 +49,29 @@ int ck_isa_supported(ck_isa isa);
 void ck_matmul_isa(ck_isa isa, ck_type t, const void *W, const float *x, float *y,
                    int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
 
+/* ---- Int8 linear layer (quantised weights x int8 activations, AVX-512 VNNI) ------------------ */
+
+/* Activations quantised per row in blocks of 32, as llama.cpp's Q8_0: q = round(x / d), d = max|x| / 127.
+ * The buffer (ck_act_bytes(M, K) bytes, K a multiple of 32) holds q: [M, K] int8, then d: [M, K/32],
+ * then the group sums d * sum(q) per 32 ([M, K/32]) and per 16 ([M, K/16]) values, all f32.
+ * ck_quantize_act fills rows [m0, m1) so threads can split it. */
+size_t ck_act_bytes(int64_t M, int64_t K);
+void ck_quantize_act(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1);
+
+/* Types with an int8 path (Q8_0, Q5_0, Q4_K, Q5_K, Q6_K), and whether this CPU runs it fast (VNNI). */
+int ck_int8_type(ck_type t);
+int ck_int8_fast(void);
+
+/* ck_matmul with int8 activations: weights are read as w = s[g] * u + o[g] (u unsigned 8-bit, one scale
+ * and offset per group g of ck_int8_group(t) weights; exact for every type above), and
+ *   y[m][n] = sum_g (float(sum_k q[m][k] u[n][k]) * s[g]) * d[m][g] + o[g] * dsum[m][g].
+ * The integer sums are exact, so the only error is that of quantising x. Columns [n0, n1) only. */
+int ck_int8_group(ck_type t);
+void ck_matmul_int8_ref(ck_type t, const void *W, const void *act, float *y,
+                        int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
+void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
+                    int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
+
 /* ---- Row-wise ops (all f32, rows contiguous) ------------------------------------------------ */
 
 /* RMSNorm (Qwen3 / Llama): y[r] = w * x[r] / sqrt(mean(x[r]^2) + eps). x: [rows, dim]; y may equal x. */
@@ -78,14 +101,26 @@ void ck_rope(float *x, int64_t T, int64_t H, int64_t D, int64_t pos0, float thet
  * The reference keeps one row of T scores; the fast version is flash-attention style (online softmax
  * over key tiles, memory O(CK_ATTN_BQ * D) per call) and runs work items [item0, item1) so threads can
  * split it: ck_attention_items(T, Hq) items of (block of CK_ATTN_BQ query rows, head), costliest first.
+ * out may be q itself: an item reads only its own query rows and head, and writes them last.
  * D must be at most CK_ATTN_MAX_D. */
-#define CK_ATTN_BQ 16
+#define CK_ATTN_BQ 32
 #define CK_ATTN_MAX_D 512
 void ck_attention_ref(const float *q, const float *k, const float *v, float *out,
                       int64_t T, int64_t Hq, int64_t Hkv, int64_t D);
 int64_t ck_attention_items(int64_t T, int64_t Hq);
 void ck_attention(const float *q, const float *k, const float *v, float *out,
                   int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1);
+
+/* The same with keys and values packed once for all query blocks and heads (packing them per work item
+ * costs about a quarter of the time): ck_attention_pack fills kp and vp (ck_attention_packed_floats each, 64-byte aligned)
+ * in ck_attention_pack_items(T, Hkv) items (kv head, tile of CK_MATMUL_NR keys) that threads can split;
+ * ck_attention_packed then reads them instead of k and v. Results equal ck_attention's exactly. */
+size_t ck_attention_packed_floats(int64_t T, int64_t Hkv, int64_t D);
+int64_t ck_attention_pack_items(int64_t T, int64_t Hkv);
+void ck_attention_pack(const float *k, const float *v, int64_t T, int64_t Hkv, int64_t D,
+                       float *kp, float *vp, int64_t item0, int64_t item1);
+void ck_attention_packed(const float *q, const float *kp, const float *vp, float *out,
+                         int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1);
 
 #ifdef __cplusplus
 }

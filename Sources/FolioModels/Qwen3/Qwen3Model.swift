@@ -44,63 +44,77 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let s = scratch
         s.reserve(tokens: T, config: c)
-        let (x, h, q, k, v, attn, gate, up) = (s.x.floats, s.h.floats, s.q.floats, s.k.floats, s.v.floats,
-                                               s.attn.floats, s.gate.floats, s.up.floats)
+        let (x, q, k, v, h, gate, up) = (s.x.floats, s.q.floats, s.k.floats, s.v.floats,
+                                         s.h.floats, s.gate.floats, s.up.floats)
+        let (qw, kvw) = (Hq * D, Hkv * D)
+        // Row chunks [r0, r1) of at most R tokens: everything but attention runs chunk by chunk, so only
+        // x, q, k and v span the batch (bounded memory for 32k-token inputs).
+        let R = Qwen3Scratch.rowChunk
+        let chunks = stride(from: 0, to: T, by: R).map { ($0, min($0 + R, T)) }
 
         // 1. Token embedding: ids [T] -> x [T, C].
         Ops.dequantizeRows(weights.tokenEmbedding, rows: ids.map { Int($0) }, into: x)
         observe?(0, x, T)
 
         for (layerIndex, l) in weights.layers.enumerated() {
-            // 2. RMSNorm before attention: x [T, C] -> h [T, C].
-            l.attentionNorm.withUnsafeBufferPointer {
-                Ops.rmsNorm(x, rows: T, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
-            }
-            // 3. Projections: h [T, C] -> q [T, Hq * D], k and v [T, Hkv * D].
-            Ops.matmul(h, rows: T, weight: l.wq, into: q, pool: pool)
-            Ops.matmul(h, rows: T, weight: l.wk, into: k, pool: pool)
-            Ops.matmul(h, rows: T, weight: l.wv, into: v, pool: pool)
-            // 4. Per-head RMSNorm on q and k: [T * H, D] -> [T * H, D].
-            l.qNorm.withUnsafeBufferPointer {
-                Ops.rmsNorm(q, rows: T * Hq, dim: D, weight: $0.baseAddress!, eps: c.rmsNormEps, into: q, pool: pool)
-            }
-            l.kNorm.withUnsafeBufferPointer {
-                Ops.rmsNorm(k, rows: T * Hkv, dim: D, weight: $0.baseAddress!, eps: c.rmsNormEps, into: k, pool: pool)
+            for (r0, r1) in chunks {
+                let n = r1 - r0
+                // 2. RMSNorm before attention: x [n, C] -> h [n, C].
+                l.attentionNorm.withUnsafeBufferPointer {
+                    Ops.rmsNorm(x + r0 * C, rows: n, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
+                }
+                // 3. Projections: h [n, C] -> q [n, Hq * D], k and v [n, Hkv * D] (rows r0..<r1 of the batch).
+                Ops.matmul(h, rows: n, weight: l.wq, into: q + r0 * qw, pool: pool)
+                Ops.matmul(h, rows: n, weight: l.wk, into: k + r0 * kvw, pool: pool)
+                Ops.matmul(h, rows: n, weight: l.wv, into: v + r0 * kvw, pool: pool)
+                // 4. Per-head RMSNorm on q and k: [n * H, D] -> [n * H, D].
+                l.qNorm.withUnsafeBufferPointer {
+                    Ops.rmsNorm(q + r0 * qw, rows: n * Hq, dim: D, weight: $0.baseAddress!, eps: c.rmsNormEps,
+                                into: q + r0 * qw, pool: pool)
+                }
+                l.kNorm.withUnsafeBufferPointer {
+                    Ops.rmsNorm(k + r0 * kvw, rows: n * Hkv, dim: D, weight: $0.baseAddress!, eps: c.rmsNormEps,
+                                into: k + r0 * kvw, pool: pool)
+                }
             }
             // 5. RoPE and causal grouped-query attention, each sequence on its own (positions restart at 0):
-            //    q [t, Hq, D], k, v [t, Hkv, D] -> attn [t, Hq, D].
+            //    q [t, Hq, D], k, v [t, Hkv, D] -> attention output [t, Hq, D], written over q.
             var start = 0
             for t in lengths {
-                Ops.rope(q + start * Hq * D, tokens: t, heads: Hq, headDim: D, firstPosition: 0, theta: c.ropeTheta)
-                Ops.rope(k + start * Hkv * D, tokens: t, heads: Hkv, headDim: D, firstPosition: 0, theta: c.ropeTheta)
-                Ops.causalAttention(q: q + start * Hq * D, k: k + start * Hkv * D, v: v + start * Hkv * D,
-                                    out: attn + start * Hq * D, tokens: t, qHeads: Hq, kvHeads: Hkv,
+                Ops.rope(q + start * qw, tokens: t, heads: Hq, headDim: D, firstPosition: 0, theta: c.ropeTheta)
+                Ops.rope(k + start * kvw, tokens: t, heads: Hkv, headDim: D, firstPosition: 0, theta: c.ropeTheta)
+                Ops.causalAttention(q: q + start * qw, k: k + start * kvw, v: v + start * kvw,
+                                    out: q + start * qw, tokens: t, qHeads: Hq, kvHeads: Hkv,
                                     headDim: D, pool: pool)
                 start += t
             }
-            // 6. Output projection and residual: attn [T, Hq * D] -> h [T, C]; x += h.
-            Ops.matmul(attn, rows: T, weight: l.wo, into: h, pool: pool)
-            Ops.add(x, h, count: T * C)
-            // 7. RMSNorm before the MLP: x [T, C] -> h [T, C].
-            l.mlpNorm.withUnsafeBufferPointer {
-                Ops.rmsNorm(x, rows: T, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
+            for (r0, r1) in chunks {
+                let (n, xr) = (r1 - r0, x + r0 * C)
+                // 6. Output projection and residual: attention [n, Hq * D] -> h [n, C]; x += h.
+                Ops.matmul(q + r0 * qw, rows: n, weight: l.wo, into: h, pool: pool)
+                Ops.add(xr, h, count: n * C)
+                // 7. RMSNorm before the MLP: x [n, C] -> h [n, C].
+                l.mlpNorm.withUnsafeBufferPointer {
+                    Ops.rmsNorm(xr, rows: n, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
+                }
+                // 8. SwiGLU: h [n, C] -> gate, up [n, F] -> silu(gate) * up [n, F] -> h [n, C]; x += h.
+                Ops.matmul(h, rows: n, weight: l.wGate, into: gate, pool: pool)
+                Ops.matmul(h, rows: n, weight: l.wUp, into: up, pool: pool)
+                Ops.siluMul(gate: gate, up: up, count: n * F)
+                Ops.matmul(gate, rows: n, weight: l.wDown, into: h, pool: pool)
+                Ops.add(xr, h, count: n * C)
             }
-            // 8. SwiGLU: h [T, C] -> gate, up [T, F] -> silu(gate) * up [T, F] -> h [T, C]; x += h.
-            Ops.matmul(h, rows: T, weight: l.wGate, into: gate, pool: pool)
-            Ops.matmul(h, rows: T, weight: l.wUp, into: up, pool: pool)
-            Ops.siluMul(gate: gate, up: up, count: T * F)
-            Ops.matmul(gate, rows: T, weight: l.wDown, into: h, pool: pool)
-            Ops.add(x, h, count: T * C)
             observe?(layerIndex + 1, x, T)
         }
 
         // 9. Last-token pooling, then the final RMSNorm of the pooled rows: x [T, C] -> [sequences, C].
         //    (Normalising every row, as Hugging Face's last hidden state does, only when observed.)
         if let observe {
+            let normed = Tensor.zeros([T, C])
             weights.finalNorm.withUnsafeBufferPointer {
-                Ops.rmsNorm(x, rows: T, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
+                Ops.rmsNorm(x, rows: T, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: normed.floats, pool: pool)
             }
-            observe(c.layerCount + 1, h, T)
+            observe(c.layerCount + 1, normed.floats, T)
         }
         var pooled = [Float](repeating: 0, count: lengths.count * C)
         var end = 0

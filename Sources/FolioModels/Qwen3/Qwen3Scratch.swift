@@ -1,25 +1,37 @@
 import FolioTensor
 
 /// Activation buffers of one forward pass, sized for `capacity` tokens and grown only when a longer
-/// batch arrives. Every buffer is linear in tokens: attention never materialises [T, T].
+/// batch arrives. Only the residual stream and q, k, v span the whole batch; everything else is one
+/// row chunk (``rowChunk`` tokens), so memory grows by about (C + Hq·D + 2·Hkv·D) floats a token
+/// (12 KiB for the 0.6B model) and attention never materialises [T, T].
 final class Qwen3Scratch {
+    /// Tokens processed together by the norms, projections and MLP. Large enough that each weight
+    /// panel dequantised by a matmul is reused over many rows, small enough that [R, F] stays small.
+    static let rowChunk = 1024
+
     private(set) var capacity = 0
+    private(set) var chunkCapacity = 0
     private(set) var x = Tensor.zeros([1])      // [T, C] residual stream
-    private(set) var h = Tensor.zeros([1])      // [T, C] normed input of a block
-    private(set) var q = Tensor.zeros([1])      // [T, Hq * D]
+    private(set) var q = Tensor.zeros([1])      // [T, Hq * D]; attention writes its output over q
     private(set) var k = Tensor.zeros([1])      // [T, Hkv * D]
     private(set) var v = Tensor.zeros([1])      // [T, Hkv * D]
-    private(set) var attn = Tensor.zeros([1])   // [T, Hq * D]
-    private(set) var gate = Tensor.zeros([1])   // [T, F]
-    private(set) var up = Tensor.zeros([1])     // [T, F]
+    private(set) var h = Tensor.zeros([1])      // [R, C] normed input of a block, or a block's output
+    private(set) var gate = Tensor.zeros([1])   // [R, F]
+    private(set) var up = Tensor.zeros([1])     // [R, F]
 
     func reserve(tokens T: Int, config c: Qwen3Config) {
-        guard T > capacity else { return }
+        let R = min(T, Self.rowChunk)
         let (C, F) = (c.hiddenSize, c.intermediateSize)
-        let (q, kv) = (c.queryHeads * c.headDim, c.keyValueHeads * c.headDim)
-        x = .zeros([T, C]); h = .zeros([T, C])
-        self.q = .zeros([T, q]); k = .zeros([T, kv]); v = .zeros([T, kv]); attn = .zeros([T, q])
-        gate = .zeros([T, F]); up = .zeros([T, F])
-        capacity = T
+        if T > capacity {
+            let (qw, kvw) = (c.queryHeads * c.headDim, c.keyValueHeads * c.headDim)
+            // Release the old buffers first so peak memory is the new size, not old + new.
+            x = .zeros([1]); q = .zeros([1]); k = .zeros([1]); v = .zeros([1])
+            x = .zeros([T, C]); q = .zeros([T, qw]); k = .zeros([T, kvw]); v = .zeros([T, kvw])
+            capacity = T
+        }
+        if R > chunkCapacity {
+            h = .zeros([R, C]); gate = .zeros([R, F]); up = .zeros([R, F])
+            chunkCapacity = R
+        }
     }
 }

@@ -1,0 +1,137 @@
+/* Linear layer with int8 activations for quantised weights (the VNNI path; llama.cpp's approach).
+ * x is quantised once per call (ck_quantize_act); each panel of CK_MATMUL_NR weight rows by IKC columns
+ * is unpacked to unsigned bytes (ck_unpack_u8.c) and packed for vpdpbusd: pu[k/4][NR][4], so one
+ * 64-byte load holds 4 consecutive weights of 16 rows; scales and offsets ps, po: [kc/G][NR].
+ * The micro-kernel (ck_matmul_vnni.c) runs every M row over the panel, so a panel is unpacked once. */
+#include "ck_internal.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#define NR CK_MATMUL_NR
+#define IKC 256 /* columns of K per panel: whole K-quant super-blocks */
+
+/* ---- activations ---------------------------------------------------------------------------- */
+
+size_t ck_act_bytes(int64_t M, int64_t K) {
+    return (size_t)(M * K) + sizeof(float) * (size_t)(M * (K / 32) * 2 + M * (K / 16));
+}
+
+/* Pointers into an activation buffer (layout in ckernels.h). */
+static const float *act_d(const void *act, int64_t M, int64_t K) { return (const float *)((const char *)act + M * K); }
+static const float *act_sums(const void *act, int64_t M, int64_t K, int G) {
+    const float *s32 = act_d(act, M, K) + M * (K / 32);
+    return G == 32 ? s32 : s32 + M * (K / 32);
+}
+
+void ck_quantize_act(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
+    int8_t *q = act;
+    float *d = (float *)act_d(act, M, K), *s32 = (float *)act_sums(act, M, K, 32), *s16 = (float *)act_sums(act, M, K, 16);
+    for (int64_t m = m0; m < m1; m++)
+        for (int64_t b = 0; b < K / 32; b++) {
+            const float *xb = x + m * K + b * 32;
+            int8_t *qb = q + m * K + b * 32;
+            float amax = 0;
+            for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(xb[i]));
+            const float db = amax / 127.0f, id = amax > 0 ? 127.0f / amax : 0.0f;
+            int sum0 = 0, sum1 = 0;
+            for (int i = 0; i < 16; i++) { qb[i] = (int8_t)lrintf(xb[i] * id); sum0 += qb[i]; }
+            for (int i = 16; i < 32; i++) { qb[i] = (int8_t)lrintf(xb[i] * id); sum1 += qb[i]; }
+            d[m * (K / 32) + b] = db;
+            s32[m * (K / 32) + b] = db * (float)(sum0 + sum1);
+            s16[m * (K / 16) + 2 * b] = db * (float)sum0;
+            s16[m * (K / 16) + 2 * b + 1] = db * (float)sum1;
+        }
+}
+
+/* ---- reference ------------------------------------------------------------------------------ */
+
+void ck_matmul_int8_ref(ck_type t, const void *W, const void *act, float *y,
+                        int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
+    const int G = ck_int8_group(t);
+    const int64_t ng = K / G;
+    const int8_t *q = act;
+    const float *d = act_d(act, M, K), *xs = act_sums(act, M, K, G);
+    uint8_t *u = malloc((size_t)K);
+    float *s = malloc((size_t)ng * sizeof(float)), *o = malloc((size_t)ng * sizeof(float));
+    const size_t rb = ck_row_bytes(t, K);
+    for (int64_t n = n0; n < n1; n++) {
+        ck_unpack_u8(t, (const char *)W + (size_t)n * rb, K, u, s, o);
+        for (int64_t m = 0; m < M; m++) {
+            float acc = 0;
+            for (int64_t g = 0; g < ng; g++) {
+                int32_t dot = 0;
+                for (int64_t k = g * G; k < (g + 1) * G; k++) dot += q[m * K + k] * u[k];
+                acc += ((float)dot * s[g]) * d[m * (K / 32) + g * G / 32];
+                acc += o[g] * xs[m * ng + g];
+            }
+            y[m * ldy + n] = acc;
+        }
+    }
+    free(u); free(s); free(o);
+}
+
+/* ---- driver ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t pu[IKC * NR];
+    float ps[IKC / 16 * NR], po[IKC / 16 * NR];
+    uint8_t rows[NR * IKC];
+    float rs[NR * IKC / 16], ro[NR * IKC / 16];
+} int8_scratch; /* about 30 KiB a thread */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
+
+static int8_scratch *thread_scratch(void) {
+    pthread_once(&scratch_once, make_scratch_key);
+    int8_scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, sizeof(int8_scratch)) != 0) abort();
+        s = p;
+        pthread_setspecific(scratch_key, s);
+    }
+    return s;
+}
+
+void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
+                    int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
+#ifdef CK_X86
+    if (M <= 0 || n1 <= n0) return;
+    if (!ck_int8_fast()) { ck_matmul_int8_ref(t, W, act, y, M, K, ldy, n0, n1); return; }
+    const int G = ck_int8_group(t);
+    const int8_t *q = act;
+    const float *d = act_d(act, M, K), *xs = act_sums(act, M, K, G);
+    int8_scratch *s = thread_scratch();
+    const size_t rb = ck_row_bytes(t, K);
+    for (int64_t nb = n0; nb < n1; nb += NR) {
+        const int64_t nv = n1 - nb < NR ? n1 - nb : NR;
+        for (int64_t k0 = 0; k0 < K; k0 += IKC) {
+            const int64_t kc = K - k0 < IKC ? K - k0 : IKC, ngc = kc / G;
+            for (int64_t r = 0; r < NR; r++) {
+                if (r < nv) {
+                    ck_unpack_u8(t, (const char *)W + (size_t)(nb + r) * rb + ck_row_bytes(t, k0), kc,
+                                 s->rows + r * IKC, s->rs + r * (IKC / 16), s->ro + r * (IKC / 16));
+                } else { /* missing rows: zero weights, scales and offsets, so they add nothing */
+                    memset(s->rows + r * IKC, 0, (size_t)kc);
+                    for (int64_t g = 0; g < ngc; g++) s->rs[r * (IKC / 16) + g] = s->ro[r * (IKC / 16) + g] = 0;
+                }
+            }
+            /* Pack: 4 bytes of row r at k-quad j -> pu[(j * NR + r) * 4]. */
+            uint32_t *pu = (uint32_t *)s->pu;
+            for (int64_t j = 0; j < kc / 4; j++)
+                for (int64_t r = 0; r < NR; r++) memcpy(pu + j * NR + r, s->rows + r * IKC + 4 * j, 4);
+            for (int64_t g = 0; g < ngc; g++)
+                for (int64_t r = 0; r < NR; r++) {
+                    s->ps[g * NR + r] = s->rs[r * (IKC / 16) + g];
+                    s->po[g * NR + r] = s->ro[r * (IKC / 16) + g];
+                }
+            ck_itile_vnni(q + k0, K, d + k0 / 32, K / 32, xs + k0 / G, K / G, s->pu, s->ps, s->po, kc, G,
+                          y + nb, ldy, M, nv, k0 > 0);
+        }
+    }
+#else
+    ck_matmul_int8_ref(t, W, act, y, M, K, ldy, n0, n1);
+#endif
+}

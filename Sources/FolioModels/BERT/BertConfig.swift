@@ -1,0 +1,151 @@
+import Foundation
+
+/// Hyperparameters of a BERT encoder used as an embedding model, with the sentence-transformers
+/// modules around it (pooling, normalisation, the sequence limit).
+///
+/// Glossary: T = tokens, C = hidden size, F = MLP size, H = heads, D = head size (C / H), P = positions.
+public struct BertConfig: Sendable, Equatable {
+    public var hiddenSize: Int              // C
+    public var intermediateSize: Int        // F
+    public var layerCount: Int
+    public var heads: Int                   // H
+    public var vocabularySize: Int          // V
+    /// Rows of the position table (P, 512 for BERT): no sequence may be longer.
+    public var maxPositions: Int
+    public var typeVocabularySize: Int
+    public var layerNormEps: Float
+    /// Longest input the model is used with: sentence-transformers' `max_seq_length` (256 for
+    /// all-MiniLM-L6-v2) when the folder has one, else `maxPositions`.
+    public var contextLength: Int
+    /// From `1_Pooling/config.json` (mean when absent, the sentence-transformers default).
+    public var pooling: Pooling
+    /// Whether `modules.json` ends with a `Normalize` module. The embedder always L2-normalises, so this
+    /// is descriptive: it says the model was trained for cosine similarity.
+    public var normalize: Bool
+
+    public var headDim: Int { hiddenSize / max(heads, 1) }  // D
+
+    public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, heads: Int, vocabularySize: Int,
+                maxPositions: Int, typeVocabularySize: Int, layerNormEps: Float, contextLength: Int,
+                pooling: Pooling, normalize: Bool) {
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+        self.layerCount = layerCount
+        self.heads = heads
+        self.vocabularySize = vocabularySize
+        self.maxPositions = maxPositions
+        self.typeVocabularySize = typeVocabularySize
+        self.layerNormEps = layerNormEps
+        self.contextLength = contextLength
+        self.pooling = pooling
+        self.normalize = normalize
+    }
+
+    /// Checks the values against each other; `path` names the file in errors.
+    public func validate(path: String) throws {
+        func require(_ ok: Bool, _ key: String, _ expected: String) throws {
+            if !ok { throw ModelError.badConfiguration(key: key, path: path, expected: expected) }
+        }
+        try require(hiddenSize > 0 && hiddenSize <= 65536, "hidden_size", "1 to 65536")
+        try require(intermediateSize > 0 && intermediateSize <= 262_144, "intermediate_size", "1 to 262144")
+        try require(layerCount > 0 && layerCount <= 512, "num_hidden_layers", "1 to 512")
+        try require(heads > 0 && hiddenSize % heads == 0, "num_attention_heads",
+                    "a divisor of hidden_size (\(hiddenSize))")
+        try require(vocabularySize > 0, "vocab_size", "a positive number")
+        try require(maxPositions > 0, "max_position_embeddings", "a positive number")
+        try require(typeVocabularySize > 0, "type_vocab_size", "a positive number (2 for BERT)")
+        try require(layerNormEps > 0 && layerNormEps < 1, "layer_norm_eps", "a small positive number (1e-12 for BERT)")
+        try require(contextLength > 0 && contextLength <= maxPositions, "max_seq_length",
+                    "1 to max_position_embeddings (\(maxPositions))")
+    }
+}
+
+extension BertConfig {
+    /// Reads a Hugging Face BERT folder: `config.json`, and when present sentence-transformers'
+    /// `sentence_bert_config.json` (`max_seq_length`), `modules.json` (`Normalize`) and the pooling
+    /// module's `config.json` (`pooling_mode_mean_tokens`, `pooling_mode_cls_token`, `pooling_mode_lasttoken`).
+    public static func fromHuggingFace(folder: URL) throws -> BertConfig {
+        let configURL = folder.appendingPathComponent("config.json")
+        let path = configURL.path
+        guard let dict = readJSONObject(configURL) else {
+            throw ModelError.badConfiguration(key: "config.json", path: path, expected: "a readable JSON object")
+        }
+        let modelType = dict["model_type"] as? String ?? ""
+        guard modelType == "bert" else {
+            throw ModelError.unsupportedArchitecture(modelType.isEmpty ? "(no model_type)" : modelType, path: path)
+        }
+        func int(_ key: String) throws -> Int {
+            guard let n = dict[key] as? NSNumber else {
+                throw ModelError.badConfiguration(key: key, path: path, expected: "an integer")
+            }
+            return n.intValue
+        }
+        let activation = dict["hidden_act"] as? String ?? "gelu"
+        guard activation == "gelu" else {
+            throw ModelError.badConfiguration(key: "hidden_act", path: path,
+                                              expected: "\"gelu\" (the erf form); found \"\(activation)\"")
+        }
+        if let kind = dict["position_embedding_type"] as? String, kind != "absolute" {
+            throw ModelError.badConfiguration(key: "position_embedding_type", path: path,
+                                              expected: "\"absolute\"; found \"\(kind)\"")
+        }
+        let maxPositions = try int("max_position_embeddings")
+        let modules = SentenceTransformersModules(folder: folder)
+        let config = BertConfig(
+            hiddenSize: try int("hidden_size"),
+            intermediateSize: try int("intermediate_size"),
+            layerCount: try int("num_hidden_layers"),
+            heads: try int("num_attention_heads"),
+            vocabularySize: try int("vocab_size"),
+            maxPositions: maxPositions,
+            typeVocabularySize: (dict["type_vocab_size"] as? NSNumber)?.intValue ?? 2,
+            layerNormEps: ((dict["layer_norm_eps"] as? NSNumber)?.floatValue) ?? 1e-12,
+            contextLength: modules.maxSequenceLength.map { min($0, maxPositions) } ?? maxPositions,
+            pooling: try modules.pooling(path: folder.path),
+            normalize: modules.normalize)
+        try config.validate(path: path)
+        return config
+    }
+}
+
+/// The sentence-transformers files beside a transformer (`modules.json` lists Transformer, Pooling,
+/// Normalize; each module's folder holds its config).
+struct SentenceTransformersModules {
+    let maxSequenceLength: Int?
+    let normalize: Bool
+    let poolingConfig: [String: Any]?
+
+    init(folder: URL) {
+        let sentenceBert = readJSONObject(folder.appendingPathComponent("sentence_bert_config.json"))
+        maxSequenceLength = (sentenceBert?["max_seq_length"] as? NSNumber)?.intValue
+        let data = try? Data(contentsOf: folder.appendingPathComponent("modules.json"))
+        let modules = data.flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [[String: Any]] ?? []
+        normalize = modules.contains { ($0["type"] as? String)?.hasSuffix(".Normalize") == true }
+        let poolingPath = modules.first { ($0["type"] as? String)?.hasSuffix(".Pooling") == true }?["path"] as? String
+        poolingConfig = readJSONObject(folder.appendingPathComponent(poolingPath ?? "1_Pooling")
+            .appendingPathComponent("config.json"))
+    }
+
+    /// The one pooling mode the config turns on; mean when there is no pooling config.
+    func pooling(path: String) throws -> Pooling {
+        guard let c = poolingConfig else { return .mean }
+        let on = { (key: String) in c[key] as? Bool == true }
+        let modes: [(String, Pooling?)] = [
+            ("pooling_mode_mean_tokens", .mean), ("pooling_mode_cls_token", .cls), ("pooling_mode_lasttoken", .lastToken),
+            ("pooling_mode_max_tokens", nil), ("pooling_mode_mean_sqrt_len_tokens", nil), ("pooling_mode_weightedmean_tokens", nil),
+        ]
+        let chosen = modes.filter { on($0.0) }
+        guard chosen.count == 1, let pooling = chosen[0].1 else {
+            throw ModelError.badConfiguration(
+                key: "1_Pooling/config.json", path: path,
+                expected: "exactly one of pooling_mode_mean_tokens, pooling_mode_cls_token or pooling_mode_lasttoken; "
+                    + "found \(chosen.isEmpty ? "none" : chosen.map(\.0).joined(separator: ", "))")
+        }
+        return pooling
+    }
+}
+
+func readJSONObject(_ url: URL) -> [String: Any]? {
+    guard let data = try? Data(contentsOf: url) else { return nil }
+    return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+}

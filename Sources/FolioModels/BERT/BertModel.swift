@@ -1,0 +1,124 @@
+import Foundation
+import FolioTensor
+
+/// A BERT encoder as an embedding model (all-MiniLM-L6-v2, bge, e5, gte …): absolute positions,
+/// post-LayerNorm blocks, bidirectional attention, then mean, CLS or last-token pooling.
+///
+/// Glossary: T = tokens in the packed batch, C = hidden, F = MLP size, H = heads, D = head size.
+public final class BertModel: EmbeddingModel, @unchecked Sendable {
+    public let config: BertConfig
+    let weights: BertWeights
+    let pool: ThreadPool
+    /// One forward pass at a time: the scratch buffers are shared.
+    private let lock = NSLock()
+    private let scratch = BertScratch()
+
+    public var dimension: Int { config.hiddenSize }
+    public var contextLength: Int { config.contextLength }
+    public var pooling: Pooling { config.pooling }
+
+    init(config: BertConfig, weights: BertWeights, pool: ThreadPool) {
+        self.config = config
+        self.weights = weights
+        self.pool = pool
+    }
+
+    public func embed(_ sequences: [[Int32]]) throws -> [[Float]] {
+        try forward(sequences, observe: nil)
+    }
+
+    /// Runs the packed batch and returns each sequence's pooled vector (not normalised).
+    /// `observe(stage, x, T)` sees [T, C]: stage 0 the normalised embeddings, stage i the hidden states
+    /// after layer i - 1 (Hugging Face `hidden_states[i]`); for layer-by-layer checks against PyTorch.
+    public func forward(_ sequences: [[Int32]],
+                        observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) throws -> [[Float]] {
+        let c = config
+        let (C, F, H, D) = (c.hiddenSize, c.intermediateSize, c.heads, c.headDim)
+        let lengths = sequences.map(\.count)
+        precondition(lengths.allSatisfy { $0 > 0 && $0 <= c.maxPositions }, "sequence length checked by the embedder")
+        let T = lengths.reduce(0, +)
+        guard T > 0 else { return [] }
+        let ids = sequences.flatMap { $0 }
+        precondition(ids.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize }, "token ids checked by the embedder")
+
+        lock.lock(); defer { lock.unlock() }
+        let s = scratch
+        s.reserve(tokens: T, config: c)
+        let (x, h, q, k, v, attn, up) = (s.x.floats, s.h.floats, s.q.floats, s.k.floats, s.v.floats,
+                                         s.attn.floats, s.up.floats)
+        let w = weights
+
+        // 1. Embeddings: word [ids] + position [0 ..< t per sequence] + token type 0 -> x [T, C].
+        Ops.dequantizeRows(w.wordEmbedding, rows: ids.map { Int($0) }, into: x)
+        w.positionEmbedding.withUnsafeBufferPointer { pos in
+            w.typeEmbedding.withUnsafeBufferPointer { type in
+                var row = 0
+                for t in lengths {
+                    for p in 0..<t {
+                        Ops.add(x + row * C, pos.baseAddress! + p * C, count: C)
+                        Ops.add(x + row * C, type.baseAddress!, count: C)
+                        row += 1
+                    }
+                }
+            }
+        }
+        // 2. Embedding LayerNorm: x [T, C] -> x [T, C].
+        Ops.layerNorm(x, rows: T, dim: C, weight: w.embeddingNorm, bias: w.embeddingNormBias, eps: c.layerNormEps,
+                      into: x, pool: pool)
+        observe?(0, x, T)
+
+        for (layerIndex, l) in w.layers.enumerated() {
+            // 3. Projections with bias: x [T, C] -> q, k, v [T, H * D].
+            Ops.matmul(x, rows: T, weight: l.wq, into: q, pool: pool)
+            Ops.matmul(x, rows: T, weight: l.wk, into: k, pool: pool)
+            Ops.matmul(x, rows: T, weight: l.wv, into: v, pool: pool)
+            Ops.addBias(q, rows: T, bias: l.bq)
+            Ops.addBias(k, rows: T, bias: l.bk)
+            Ops.addBias(v, rows: T, bias: l.bv)
+            // 4. Bidirectional attention, each sequence on its own (no padding, so no mask):
+            //    q, k, v [t, H, D] -> attn [t, H, D].
+            Ops.encoderAttention(q: q, k: k, v: v, out: attn, lengths: lengths, heads: H, headDim: D, pool: pool)
+            // 5. Output projection + bias + residual, then LayerNorm: attn [T, C] -> h; x = LN(x + h).
+            Ops.matmul(attn, rows: T, weight: l.wo, into: h, pool: pool)
+            Ops.addBias(h, rows: T, bias: l.bo)
+            Ops.add(h, x, count: T * C)
+            Ops.layerNorm(h, rows: T, dim: C, weight: l.attentionNorm, bias: l.attentionNormBias,
+                          eps: c.layerNormEps, into: x, pool: pool)
+            // 6. MLP: x [T, C] -> up [T, F] (+ bias, GELU) -> h [T, C] (+ bias) ; x = LN(x + h).
+            Ops.matmul(x, rows: T, weight: l.wUp, into: up, pool: pool)
+            Ops.addBias(up, rows: T, bias: l.bUp)
+            Ops.gelu(up, count: T * F, pool: pool)
+            Ops.matmul(up, rows: T, weight: l.wDown, into: h, pool: pool)
+            Ops.addBias(h, rows: T, bias: l.bDown)
+            Ops.add(h, x, count: T * C)
+            Ops.layerNorm(h, rows: T, dim: C, weight: l.outputNorm, bias: l.outputNormBias,
+                          eps: c.layerNormEps, into: x, pool: pool)
+            observe?(layerIndex + 1, x, T)
+        }
+
+        // 7. Pooling per sequence: x [T, C] -> [sequences, C]. Mean runs over every token, [CLS] and
+        //    [SEP] included, as sentence-transformers does (its attention mask is all ones for real tokens).
+        var result: [[Float]] = []
+        result.reserveCapacity(lengths.count)
+        var start = 0
+        for t in lengths {
+            let rows = UnsafeBufferPointer(start: x + start * C, count: t * C)
+            switch c.pooling {
+            case .cls: result.append(Array(rows[0 ..< C]))
+            case .lastToken: result.append(Array(rows[(t - 1) * C ..< t * C]))
+            case .mean: result.append(Self.meanRows(rows, count: t, dim: C))
+            }
+            start += t
+        }
+        return result
+    }
+
+    /// Column means of `count` rows of `dim` values, summed in double (order-independent to float precision).
+    static func meanRows(_ rows: UnsafeBufferPointer<Float>, count: Int, dim: Int) -> [Float] {
+        var sums = [Double](repeating: 0, count: dim)
+        for r in 0..<count {
+            for i in 0..<dim { sums[i] += Double(rows[r * dim + i]) }
+        }
+        return sums.map { Float($0 / Double(count)) }
+    }
+}

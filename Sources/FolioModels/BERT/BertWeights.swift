@@ -1,0 +1,63 @@
+import FolioTensor
+import ModelFiles
+
+/// Weights of one BERT encoder layer (post-LayerNorm: each sub-block adds its residual, then normalises).
+struct BertLayerWeights: @unchecked Sendable {
+    let wq: Tensor, wk: Tensor, wv: Tensor   // [C, C] each, any stored type
+    let bq: [Float], bk: [Float], bv: [Float] // [C]
+    let wo: Tensor                            // [C, C]
+    let bo: [Float]                           // [C]
+    let attentionNorm: [Float]                // [C]
+    let attentionNormBias: [Float]            // [C]
+    let wUp: Tensor                           // [F, C]
+    let bUp: [Float]                          // [F]
+    let wDown: Tensor                         // [C, F]
+    let bDown: [Float]                        // [C]
+    let outputNorm: [Float]                   // [C]
+    let outputNormBias: [Float]               // [C]
+}
+
+/// All weights of a BERT encoder. Projections and the word table stay views of the mapped file;
+/// biases, norms and the small position and type tables are converted to f32 once.
+struct BertWeights: @unchecked Sendable {
+    let wordEmbedding: Tensor          // [V, C], any stored type
+    let positionEmbedding: [Float]     // [P, C]
+    let typeEmbedding: [Float]         // [types, C]; Folio embeds single sentences, so row 0 only
+    let embeddingNorm: [Float]         // [C]
+    let embeddingNormBias: [Float]     // [C]
+    let layers: [BertLayerWeights]
+
+    init(config c: BertConfig, source: any WeightSource, naming: BertWeightNaming, path: String) throws {
+        let names = Set(source.tensorNames)
+        func load(_ w: BertWeightName, _ shape: [Int]) throws -> Tensor {
+            let name = naming.name(w)
+            guard names.contains(name) else { throw ModelError.missingWeight(name: name, path: path) }
+            let t = try source.tensor(name)
+            // Some exporters keep 1-D vectors as [1, C]. Compare element layouts.
+            guard t.shape.filter({ $0 != 1 }) == shape.filter({ $0 != 1 }) else {
+                throw ModelError.shapeMismatch(name: name, path: path, expected: shape, found: t.shape)
+            }
+            return t.shape == shape ? t : t.reshaped(shape)
+        }
+        func floats(_ w: BertWeightName, _ shape: [Int]) throws -> [Float] { Ops.toFloats(try load(w, shape)) }
+
+        let (C, F) = (c.hiddenSize, c.intermediateSize)
+        wordEmbedding = try load(.wordEmbedding, [c.vocabularySize, C])
+        positionEmbedding = try floats(.positionEmbedding, [c.maxPositions, C])
+        typeEmbedding = try floats(.typeEmbedding, [c.typeVocabularySize, C])
+        embeddingNorm = try floats(.embeddingNorm, [C])
+        embeddingNormBias = try floats(.embeddingNormBias, [C])
+        layers = try (0..<c.layerCount).map { i in
+            BertLayerWeights(
+                wq: try load(.wq(i), [C, C]), wk: try load(.wk(i), [C, C]), wv: try load(.wv(i), [C, C]),
+                bq: try floats(.bq(i), [C]), bk: try floats(.bk(i), [C]), bv: try floats(.bv(i), [C]),
+                wo: try load(.wo(i), [C, C]), bo: try floats(.bo(i), [C]),
+                attentionNorm: try floats(.attentionNorm(i), [C]),
+                attentionNormBias: try floats(.attentionNormBias(i), [C]),
+                wUp: try load(.wUp(i), [F, C]), bUp: try floats(.bUp(i), [F]),
+                wDown: try load(.wDown(i), [C, F]), bDown: try floats(.bDown(i), [C]),
+                outputNorm: try floats(.outputNorm(i), [C]),
+                outputNormBias: try floats(.outputNormBias(i), [C]))
+        }
+    }
+}

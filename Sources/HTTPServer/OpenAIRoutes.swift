@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+
+/// `POST /v1/embeddings` and `GET /v1/models`, as OpenAI's API and SDKs expect them.
+struct OpenAIEmbeddingsRequest: Decodable, Sendable {
+    var input: InputValue
+    var model: String?
+    var dimensions: Int?
+    var encodingFormat: String?
+    var user: String?
+    // Extensions.
+    var inputType: String?
+    var instruction: String?
+    var truncate: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case input, model, dimensions, user, instruction, truncate
+        case encodingFormat = "encoding_format"
+        case inputType = "input_type"
+    }
+}
+
+extension Routes {
+    func addOpenAI(to router: Router<Context>) {
+        router.post("/v1/embeddings") { request, _ in try await openAIEmbeddings(request) }
+        router.get("/v1/models") { _, _ in
+            Responses.json("{\"object\":\"list\",\"data\":[\(modelObject(configuration.reportedModelName))]}")
+        }
+        router.get("/v1/models/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            try checkModel(id)
+            return Responses.json(modelObject(id))
+        }
+    }
+
+    private func modelObject(_ id: String) -> String {
+        "{\"id\":\(Responses.string(id)),\"object\":\"model\",\"created\":\(startTime),\"owned_by\":\"folio\"}"
+    }
+
+    func openAIEmbeddings(_ request: Request) async throws -> Response {
+        let body = try await reader.decode(OpenAIEmbeddingsRequest.self, from: request)
+        try checkModel(body.model)
+        let base64: Bool
+        switch body.encodingFormat ?? "float" {
+        case "float": base64 = false
+        case "base64": base64 = true
+        case let other:
+            throw APIError.invalidRequest(
+                "encoding_format \"\(other)\" is not supported; use \"float\" or \"base64\"", param: "encoding_format")
+        }
+        let instruction = try Self.instruction(inputType: body.inputType, instruction: body.instruction, param: "input_type")
+        let output = try await service.embed(.init(
+            inputs: body.input.inputs, instruction: instruction, dimensions: body.dimensions,
+            truncate: body.truncate ?? false, inputParam: "input"))
+        var json = "{\"object\":\"list\",\"data\":["
+        json.reserveCapacity(output.vectors.count * (output.vectors.first?.count ?? 0) * 12 + 200)
+        for (i, v) in output.vectors.enumerated() {
+            json += i == 0 ? "{\"object\":\"embedding\",\"index\":\(i),\"embedding\":" : ",{\"object\":\"embedding\",\"index\":\(i),\"embedding\":"
+            if base64 { json += "\"\(Responses.base64(v))\"" } else { Responses.floatArray(v, into: &json) }
+            json += "}"
+        }
+        let tokens = output.totalTokens
+        json += "],\"model\":\(Responses.string(body.model ?? configuration.reportedModelName)),"
+        json += "\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
+        return Responses.json(json)
+    }
+
+    /// The task text: `instruction` if given, else the default retrieval task for `query`, none for `document`.
+    static func instruction(inputType: String?, instruction: String?, param: String) throws -> String? {
+        if let instruction, !instruction.isEmpty { return instruction }
+        switch inputType {
+        case nil, "document", "passage": return nil
+        case "query": return EmbeddingService.defaultQueryInstruction
+        case let other?:
+            throw APIError.invalidRequest("\(param) \"\(other)\" is not known; use \"query\" or \"document\"", param: param)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+
+/// What the route handlers share. Each route group lives in its own file as an extension.
+struct Routes: Sendable {
+    let service: EmbeddingService
+    let configuration: ServerConfiguration
+    let reader: BodyReader
+    /// Unix seconds at start, reported as the model's `created`.
+    let startTime: Int
+
+    /// Every path the server answers, for metrics labels and the OpenAPI test.
+    static let paths: Set<String> = [
+        "/health", "/metrics", "/openapi.json", "/v1/embeddings", "/v1/models", "/embed", "/tokenize", "/info",
+        "/api/embed",
+    ]
+
+    func add(to router: Router<Context>) {
+        addOpenAI(to: router)
+        addTEI(to: router)
+        addOllama(to: router)
+        router.get("/health") { _, _ in Responses.json("{\"status\":\"ok\"}") }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: service.metrics.render(queue: service.batcher.queueDepth))))
+        }
+        router.get("/openapi.json") { _, _ in Responses.json(OpenAPIDocument.json) }
+    }
+
+    /// A request may name the model (OpenAI and Ollama require it); a name the server does not answer to is 404.
+    func checkModel(_ name: String?) throws {
+        guard let name, !configuration.modelNames.isEmpty, !configuration.modelNames.contains(name) else { return }
+        throw APIError.modelNotFound(name, known: configuration.modelNames)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// Everything `EmbeddingServer` needs besides the engine, with documented defaults.
+///
+/// Only the executable reads flags and the environment; it fills this struct.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// Address to listen on. Loopback by default; any other address needs `apiKeys` or `allowNoAuth`.
+    public var host: String
+    /// TCP port; 0 asks the system for a free one (the bound port is passed to `onReady`).
+    public var port: Int
+    /// Bearer keys; when any is set every route except `GET /health` needs `Authorization: Bearer KEY`.
+    public var apiKeys: [String]
+    /// Listen on a non-loopback address without keys (for a trusted network or a proxy that authenticates).
+    public var allowNoAuth: Bool
+    /// Origins allowed to call the API from a browser. Empty turns CORS off (no CORS headers at all).
+    public var corsOrigins: [String]
+    /// Names the model answers to in `model` fields; the first is reported. Requests naming another
+    /// model get 404. Empty answers to any name and reports "folio".
+    public var modelNames: [String]
+    /// Largest request body in bytes; larger bodies get 413.
+    public var maxBodyBytes: Int
+    /// How requests share the engine.
+    public var batching: BatchingConfiguration
+
+    /// Every setting defaults to a safe local server: loopback, port 8080, no keys, no CORS, 32 MiB bodies.
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, apiKeys: [String] = [], allowNoAuth: Bool = false,
+        corsOrigins: [String] = [], modelNames: [String] = [], maxBodyBytes: Int = 32 << 20,
+        batching: BatchingConfiguration = .init()
+    ) {
+        self.host = host
+        self.port = port
+        self.apiKeys = apiKeys
+        self.allowNoAuth = allowNoAuth
+        self.corsOrigins = corsOrigins
+        self.modelNames = modelNames
+        self.maxBodyBytes = maxBodyBytes
+        self.batching = batching
+    }
+
+    /// The name responses report.
+    public var reportedModelName: String { modelNames.first ?? "folio" }
+
+    /// Names a model is known by from its path: the file or folder name, and for a file also the name
+    /// without its extension (`qwen3-0.6b-q8_0.gguf` answers to `qwen3-0.6b-q8_0` too).
+    public static func modelNames(forPath path: String) -> [String] {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let last = String(trimmed.split(separator: "/").last ?? trimmed)
+        var names = [last]
+        if let dot = last.lastIndex(of: "."), dot != last.startIndex, last.lowercased().hasSuffix(".gguf") {
+            names.append(String(last[..<dot]))
+        }
+        return names
+    }
+
+    /// True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost).
+    public var isLoopback: Bool {
+        let h = host.lowercased().trimmingCharacters(in: ["[", "]"])
+        // An IPv4 literal in 127/8, not a host name that merely starts with "127.".
+        return h == "localhost" || h == "::1" || (h.hasPrefix("127.") && h.allSatisfy { $0.isNumber || $0 == "." })
+    }
+
+    /// Checks the settings before anything listens.
+    public func validate() throws(ServerSetupError) {
+        if !isLoopback && apiKeys.isEmpty && !allowNoAuth { throw .unprotectedAddress(host: host) }
+        if !(0 ... 65535).contains(port) { throw .badSetting(name: "port", value: "\(port)", expected: "0 to 65535") }
+        if apiKeys.contains(where: \.isEmpty) { throw .badSetting(name: "api key", value: "\"\"", expected: "a non-empty key") }
+        try batching.validate()
+    }
+}
+
+/// How the server packs concurrent requests into engine calls.
+public struct BatchingConfiguration: Sendable, Equatable {
+    /// Most tokens one engine call packs together; an input longer than this runs alone.
+    public var maxBatchTokens: Int
+    /// Most tokens waiting for the engine. A request that would go over gets 429 with `Retry-After`
+    /// unless the queue is empty (so one large request is always accepted).
+    public var maxQueuedTokens: Int
+    /// Inputs waiting longer than this go first, whatever their length. Otherwise the shortest
+    /// inputs go first, so a short query is not stuck behind a 32k-token document.
+    public var agingLimit: Duration
+
+    /// Defaults: 8192-token engine calls, 1 Mi tokens of queue, 2 s before an input jumps the line.
+    public init(maxBatchTokens: Int = 8192, maxQueuedTokens: Int = 1 << 20, agingLimit: Duration = .seconds(2)) {
+        self.maxBatchTokens = maxBatchTokens
+        self.maxQueuedTokens = maxQueuedTokens
+        self.agingLimit = agingLimit
+    }
+
+    func validate() throws(ServerSetupError) {
+        if maxBatchTokens < 1 { throw .badSetting(name: "max batch tokens", value: "\(maxBatchTokens)", expected: "at least 1") }
+        if maxQueuedTokens < 1 { throw .badSetting(name: "max queued tokens", value: "\(maxQueuedTokens)", expected: "at least 1") }
+    }
+}
+
+/// Settings the server refuses to start with.
+public enum ServerSetupError: Error, Equatable, CustomStringConvertible {
+    /// A non-loopback address with no API key and no `allowNoAuth`.
+    case unprotectedAddress(host: String)
+    /// A setting outside its range.
+    case badSetting(name: String, value: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case let .unprotectedAddress(host):
+            "refusing to listen on \(host) without an API key: anyone who can reach it could use the server; "
+                + "pass --api-key KEY (or FOLIO_API_KEYS), listen on 127.0.0.1, or pass --allow-no-auth"
+        case let .badSetting(name, value, expected):
+            "\(name) \(value) is not valid; expected \(expected)"
+        }
+    }
+}

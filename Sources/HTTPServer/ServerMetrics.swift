@@ -1,0 +1,100 @@
+import Foundation
+
+/// Counters and histograms for `GET /metrics`, written in the Prometheus text format (version 0.0.4).
+///
+/// Kept by hand rather than through swift-metrics and a Prometheus backend: a few dozen lines instead of
+/// two more packages for CI to build.
+final class ServerMetrics: @unchecked Sendable {
+    /// Histogram with fixed upper bounds; `counts[i]` is the count in bucket i alone (made cumulative on output).
+    struct Histogram {
+        let bounds: [Double]
+        var counts: [Int]
+        var sum = 0.0
+        var count = 0
+        init(bounds: [Double]) {
+            self.bounds = bounds
+            counts = Array(repeating: 0, count: bounds.count)
+        }
+        mutating func observe(_ value: Double) {
+            if let i = bounds.firstIndex(where: { value <= $0 }) { counts[i] += 1 }
+            sum += value
+            count += 1
+        }
+    }
+
+    static let latencyBounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    static let batchInputBounds: [Double] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+    static let batchTokenBounds: [Double] = [16, 64, 256, 1024, 2048, 4096, 8192, 16384, 32768]
+
+    private let lock = NSLock()
+    private var requests: [String: Int] = [:]            // "route\u{0}method\u{0}status" -> count
+    private var latency: [String: Histogram] = [:]        // route -> seconds
+    private var batchInputs = Histogram(bounds: batchInputBounds)
+    private var batchTokens = Histogram(bounds: batchTokenBounds)
+    private var engineSeconds = 0.0
+    private var embeddedInputs = 0
+    private var embeddedTokens = 0
+
+    func recordRequest(route: String, method: String, status: Int, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        requests["\(route)\u{0}\(method)\u{0}\(status)", default: 0] += 1
+        latency[route, default: Histogram(bounds: Self.latencyBounds)].observe(seconds)
+    }
+
+    func recordBatch(_ report: EmbeddingBatcher.BatchReport) {
+        lock.lock(); defer { lock.unlock() }
+        batchInputs.observe(Double(report.inputs))
+        batchTokens.observe(Double(report.tokens))
+        engineSeconds += report.seconds
+    }
+
+    func recordEmbedded(inputs: Int, tokens: Int) {
+        lock.lock(); defer { lock.unlock() }
+        embeddedInputs += inputs
+        embeddedTokens += tokens
+    }
+
+    /// The exposition text; `queue` is read from the batcher at scrape time.
+    func render(queue: (inputs: Int, tokens: Int)) -> String {
+        lock.lock(); defer { lock.unlock() }
+        var out = ""
+        out += "# HELP folio_http_requests_total HTTP requests answered, by route, method and status.\n"
+        out += "# TYPE folio_http_requests_total counter\n"
+        for (key, n) in requests.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false)
+            out += "folio_http_requests_total{route=\"\(parts[0])\",method=\"\(parts[1])\",status=\"\(parts[2])\"} \(n)\n"
+        }
+        out += "# HELP folio_http_request_duration_seconds Time from request to response, by route.\n"
+        out += "# TYPE folio_http_request_duration_seconds histogram\n"
+        for (route, h) in latency.sorted(by: { $0.key < $1.key }) {
+            out += Self.lines("folio_http_request_duration_seconds", h, labels: "route=\"\(route)\",")
+        }
+        out += "# HELP folio_embedded_inputs_total Inputs embedded.\n# TYPE folio_embedded_inputs_total counter\n"
+        out += "folio_embedded_inputs_total \(embeddedInputs)\n"
+        out += "# HELP folio_embedded_tokens_total Tokens embedded (special tokens and instructions included).\n"
+        out += "# TYPE folio_embedded_tokens_total counter\nfolio_embedded_tokens_total \(embeddedTokens)\n"
+        out += "# HELP folio_batch_inputs Inputs per engine call.\n# TYPE folio_batch_inputs histogram\n"
+        out += Self.lines("folio_batch_inputs", batchInputs, labels: "")
+        out += "# HELP folio_batch_tokens Tokens per engine call.\n# TYPE folio_batch_tokens histogram\n"
+        out += Self.lines("folio_batch_tokens", batchTokens, labels: "")
+        out += "# HELP folio_engine_seconds_total Time the engine spent embedding.\n"
+        out += "# TYPE folio_engine_seconds_total counter\nfolio_engine_seconds_total \(engineSeconds)\n"
+        out += "# HELP folio_queue_inputs Inputs waiting for the engine.\n# TYPE folio_queue_inputs gauge\n"
+        out += "folio_queue_inputs \(queue.inputs)\n"
+        out += "# HELP folio_queue_tokens Tokens waiting for the engine.\n# TYPE folio_queue_tokens gauge\n"
+        out += "folio_queue_tokens \(queue.tokens)\n"
+        return out
+    }
+
+    private static func lines(_ name: String, _ h: Histogram, labels: String) -> String {
+        var out = "", cumulative = 0
+        for (bound, n) in zip(h.bounds, h.counts) {
+            cumulative += n
+            out += "\(name)_bucket{\(labels)le=\"\(bound)\"} \(cumulative)\n"
+        }
+        let bare = labels.isEmpty ? "" : "{\(labels.dropLast())}"
+        out += "\(name)_bucket{\(labels)le=\"+Inf\"} \(h.count)\n"
+        out += "\(name)_sum\(bare) \(h.sum)\n\(name)_count\(bare) \(h.count)\n"
+        return out
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@Suite("folio eval")
+struct EvalCommandTests {
+    struct Report: Decodable {
+        struct Metrics: Decodable {
+            let ndcg: Double, recall: Double, mrr: Double, queries: Int
+            enum CodingKeys: String, CodingKey { case ndcg = "ndcg@10", recall = "recall@100", mrr = "mrr@10", queries }
+        }
+        let mode: String
+        let metrics: Metrics
+        let documents: Int
+        let tokens: Int
+        let tokensPerSecond: Double
+    }
+
+    /// A BEIR folder whose queries are exactly their relevant documents' texts, so a working pipeline
+    /// ranks each relevant document first (cosine 1) whatever the model.
+    static func selfRetrievalSet() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("folio-eval-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("qrels"), withIntermediateDirectories: true)
+        let texts = ["red apples in autumn", "a train leaves at noon", "the river floods in spring",
+                     "quantum bits entangle", "bread rises overnight"]
+        let corpus = texts.enumerated().map { "{\"_id\": \"d\($0)\", \"title\": \"\", \"text\": \"\($1)\"}" }
+        let queries = texts.enumerated().map { "{\"_id\": \"q\($0)\", \"text\": \"\($1)\"}" }
+        let qrels = ["query-id\tcorpus-id\tscore"] + texts.indices.map { "q\($0)\td\($0)\t1" }
+        try Data(corpus.joined(separator: "\n").utf8).write(to: dir.appendingPathComponent("corpus.jsonl"))
+        try Data(queries.joined(separator: "\n").utf8).write(to: dir.appendingPathComponent("queries.jsonl"))
+        try Data(qrels.joined(separator: "\n").utf8).write(to: dir.appendingPathComponent("qrels/test.tsv"))
+        return dir
+    }
+
+    @Test("folio eval --json finds each query's own document first, in vector and hybrid modes", arguments: ["vector", "hybrid"])
+    func selfRetrieval(mode: String) throws {
+        let data = try Self.selfRetrievalSet()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let model = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2").path
+        let run = try runFolio(["eval", "--model", model, "--dataset", data.path, "--mode", mode, "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(run.out.utf8))
+        #expect(report.mode == mode && report.documents == 5 && report.metrics.queries == 5)
+        #expect(report.metrics.ndcg == 1 && report.metrics.recall == 1 && report.metrics.mrr == 1)
+        #expect(report.tokens > 10 && report.tokensPerSecond > 0)
+    }
+
+    @Test("folio eval on a folder without qrels says what it expected and exits non-zero")
+    func missingQrels() throws {
+        let data = try Self.selfRetrievalSet()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let model = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2").path
+        let run = try runFolio(["eval", "--model", model, "--dataset", data.path, "--split", "dev"])
+        #expect(run.status != 0)
+        #expect(run.err.contains("qrels/dev.tsv") && run.err.contains("expected a BEIR folder"))
+    }
+}

@@ -1,0 +1,109 @@
+import CKernels
+import FolioTensor
+import Testing
+
+/// Quantised types with an int8-activation path.
+private let int8Types: [DType] = [.q8_0, .q5_0, .q4_K, .q5_K, .q6_K]
+
+/// x quantised by ck_quantize_act into a fresh buffer.
+private func quantized(_ x: [Float], M: Int, K: Int) -> [UInt8] {
+    var act = [UInt8](repeating: 0, count: ck_act_bytes(Int64(M), Int64(K)))
+    act.withUnsafeMutableBytes { ck_quantize_act(x, Int64(M), Int64(K), $0.baseAddress!, 0, Int64(M)) }
+    return act
+}
+
+/// The largest |a - b| as a fraction of the largest |b|.
+private func maxError(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).map { abs($0 - $1) }.max()! / b.map(abs).max()!
+}
+
+@Suite("Int8 matmul")
+struct Int8MatmulTests {
+    @Test("Activations round to int8 per 32 values within half a step, with the group sums the kernel needs")
+    func activationQuantisation() {
+        let (M, K) = (3, 96)
+        var rng = SeededRandom(seed: 5)
+        var x = rng.floats(M * K, scale: 3)
+        for i in 32..<64 { x[i] = 0 }  // an all-zero block must not divide by zero
+        let act = quantized(x, M: M, K: K)
+        act.withUnsafeBytes { raw in
+            let q = raw.bindMemory(to: Int8.self)
+            let f = UnsafeRawPointer(raw.baseAddress! + M * K).assumingMemoryBound(to: Float.self)
+            let (d, s32, s16) = (f, f + M * K / 32, f + 2 * M * K / 32)
+            for m in 0..<M {
+                for b in 0..<K / 32 {
+                    let block = (0..<32).map { x[m * K + b * 32 + $0] }
+                    let db = d[m * K / 32 + b]
+                    #expect(db == block.map(abs).max()! / 127)
+                    var sum = [0, 0]
+                    for i in 0..<32 {
+                        let qi = Int(q[m * K + b * 32 + i])
+                        #expect(abs(Float(qi) * db - block[i]) <= db / 2 * 1.0001)
+                        sum[i / 16] += qi
+                    }
+                    #expect(s32[m * K / 32 + b] == db * Float(sum[0] + sum[1]))
+                    #expect(s16[m * K / 16 + 2 * b] == db * Float(sum[0]) && s16[m * K / 16 + 2 * b + 1] == db * Float(sum[1]))
+                }
+            }
+        }
+    }
+
+    @Test("The VNNI kernel equals ck_matmul_int8_ref (odd M, a partial panel, K over three chunks)",
+          arguments: int8Types)
+    func fastEqualsReference(type: DType) {
+        let (M, N, K) = (13, 45, 768)
+        var rng = SeededRandom(seed: 31 + UInt64(type.rawValue))
+        let w = randomWeights(type, rows: N, cols: K, rng: &rng)
+        let act = quantized(rng.floats(M * K), M: M, K: K)
+        var ref = [Float](repeating: .nan, count: M * N), y = ref
+        ck_matmul_int8_ref(ckType(type), w, act, &ref, Int64(M), Int64(K), Int64(N), 0, Int64(N))
+        ck_matmul_int8(ckType(type), w, act, &y, Int64(M), Int64(K), Int64(N), 0, Int64(N))
+        // Same integer sums and the same order of float steps; only FMA contraction differs. The offset
+        // terms cancel (Q8_0 reads q + 128), so the error is measured against the largest output.
+        #expect(maxError(y, ref) < 1e-5, "\(type)")
+    }
+
+    @Test("Int8 activations stay within the rounding bound of the exact f32 product", arguments: int8Types)
+    func closeToExact(type: DType) {
+        let (M, N, K) = (7, 40, 512)
+        var rng = SeededRandom(seed: 77 + UInt64(type.rawValue))
+        let w = randomWeights(type, rows: N, cols: K, rng: &rng)
+        let x = rng.floats(M * K)
+        var wf = [Float](repeating: 0, count: N * K)
+        ck_dequantize_ref(ckType(type), w, &wf, Int64(N * K))
+        var exact = [Float](repeating: 0, count: M * N), y = exact
+        ck_matmul_ref(ckType(type), w, x, &exact, Int64(M), Int64(K), Int64(N), 0, Int64(N))
+        ck_matmul_int8(ckType(type), w, quantized(x, M: M, K: K), &y, Int64(M), Int64(K), Int64(N), 0, Int64(N))
+        // Each x moves by at most half a step, max|block| / 254, so |y - exact| <= sum_k |w_k| max|block(k)| / 254.
+        var worst: Float = 0
+        for m in 0..<M {
+            let steps = (0..<K / 32).map { b in (0..<32).map { abs(x[m * K + b * 32 + $0]) }.max()! / 254 }
+            for n in 0..<N {
+                var bound: Float = 0
+                for k in 0..<K { bound += abs(wf[n * K + k]) * steps[k / 32] }
+                worst = max(worst, abs(y[m * N + n] - exact[m * N + n]) / (bound * 1.001 + 1e-6))
+            }
+        }
+        #expect(worst <= 1, "\(type): error \(worst) of the rounding bound")
+        #expect(worst > 0.01, "\(type): suspiciously exact; is x really quantised?")
+    }
+
+    @Test("Ops.matmul with int8 activations equals the int8 reference over a thread pool",
+          arguments: [DType.q8_0, .q4_K, .q6_K])
+    func opsMatmul(type: DType) throws {
+        try #require(Ops.usesInt8(type), "this CPU has no VNNI; the f32 path is covered by MatmulTests")
+        let (M, N, K) = (21, 333, 512)
+        var rng = SeededRandom(seed: 11)
+        let w = randomWeights(type, rows: N, cols: K, rng: &rng)
+        let x = rng.floats(M * K)
+        let storage = Storage(byteCount: w.count)
+        w.withUnsafeBytes { storage.base.copyMemory(from: $0.baseAddress!, byteCount: w.count) }
+        let weight = Tensor(shape: [N, K], dtype: type, storage: storage)
+        var ref = [Float](repeating: 0, count: M * N), y = [Float](repeating: .nan, count: M * N)
+        ck_matmul_int8_ref(ckType(type), w, quantized(x, M: M, K: K), &ref, Int64(M), Int64(K), Int64(N), 0, Int64(N))
+        y.withUnsafeMutableBufferPointer { yp in
+            x.withUnsafeBufferPointer { Ops.matmul($0.baseAddress!, rows: M, weight: weight, into: yp.baseAddress!, pool: ThreadPool(threads: 3)) }
+        }
+        #expect(maxError(y, ref) < 1e-5)
+    }
+}
