@@ -38,28 +38,8 @@ public final class BPETokenizer: Tokenizer {
                 + "tokenizer.ggml.merges (GGUF); re-download the tokenizer or re-convert the model.")
         }
         // 1. Id table: model vocabulary plus added tokens (an added token may reuse a vocabulary id).
-        var maxID: Int32 = -1
-        for (_, id) in vocabulary { maxID = max(maxID, id) }
-        for t in addedTokens { maxID = max(maxID, t.id) }
-        let size = Int(maxID) + 1
-        if size > TokenizerLimits.maxVocabularySize {
-            throw TokenizerError.idOutOfRange(path: source, token: "(largest id)", id: Int(maxID),
-                                              vocabularySize: TokenizerLimits.maxVocabularySize)
-        }
-        var tokens = [String?](repeating: nil, count: size)
-        for (text, id) in vocabulary {
-            if id < 0 { throw TokenizerError.idOutOfRange(path: source, token: text, id: Int(id), vocabularySize: size) }
-            if let other = tokens[Int(id)], other != text {
-                throw TokenizerError.duplicateToken(path: source, token: text, id: Int(id))
-            }
-            tokens[Int(id)] = text
-        }
-        var tokenIDs = vocabulary
-        for t in addedTokens {
-            if t.id < 0 { throw TokenizerError.idOutOfRange(path: source, token: t.content, id: Int(t.id), vocabularySize: size) }
-            tokens[Int(t.id)] = t.content
-            tokenIDs[t.content] = t.id
-        }
+        let table = try IDTable(vocabulary: vocabulary, added: addedTokens, source: source)
+        let (tokens, tokenIDs, size) = (table.tokens, table.ids, table.tokens.count)
         // 2. Single bytes and merges, keyed by ids.
         var byteIDs = [Int32](repeating: -1, count: 256)
         for b in 0..<256 { byteIDs[b] = vocabulary[String(ByteLevel.characters[b])] ?? -1 }

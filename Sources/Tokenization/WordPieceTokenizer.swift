@@ -61,25 +61,8 @@ public final class WordPieceTokenizer: Tokenizer {
             throw TokenizerError.malformed(path: path, field: "model.unk_token", expected: "a token in model.vocab (\"\(unk)\")",
                                            hint: "WordPiece needs its unknown token in the vocabulary.")
         }
-        var maxID: Int32 = -1
-        for (_, id) in vocabulary { maxID = max(maxID, id) }
-        for t in added { maxID = max(maxID, t.id) }
-        let size = Int(maxID) + 1
-        if size > TokenizerLimits.maxVocabularySize {
-            throw TokenizerError.idOutOfRange(path: path, token: "(largest id)", id: Int(maxID),
-                                              vocabularySize: TokenizerLimits.maxVocabularySize)
-        }
-        var tokens = [String?](repeating: nil, count: size)
-        for (text, id) in vocabulary {
-            if let other = tokens[Int(id)], other != text { throw TokenizerError.duplicateToken(path: path, token: text, id: Int(id)) }
-            tokens[Int(id)] = text
-        }
-        var tokenIDs = vocabulary
-        for t in added {
-            if t.id < 0 { throw TokenizerError.idOutOfRange(path: path, token: t.content, id: Int(t.id), vocabularySize: size) }
-            tokens[Int(t.id)] = t.content
-            tokenIDs[t.content] = t.id
-        }
+        let table = try IDTable(vocabulary: vocabulary, added: added, source: path)
+        let (tokens, tokenIDs, size) = (table.tokens, table.ids, table.tokens.count)
         if added.contains(where: \.normalized) {
             throw TokenizerError.unsupportedComponent(path: path, component: "added_tokens", type: "normalized: true",
                                                       hint: "Folio matches WordPiece added tokens in the raw text only.")
