@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // Already a dependency of Hummingbird; named here for graceful shutdown on demand (no extra build).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // No unsafe flags: the package stays usable as a dependency. SIMD paths use per-function
@@ -27,20 +29,42 @@ let package = Package(
         .target(name: "Tokenization"),
         .target(name: "FolioModels", dependencies: ["FolioTensor", "ModelFiles"]),
         .target(name: "FolioEmbedder", dependencies: ["FolioModels", "ModelFiles", "Tokenization", "FolioTensor"]),
+        // Text extraction (PDF through poppler in a subprocess, HTML, Markdown, text, code) and chunking in model tokens.
+        .target(name: "Ingestion"),
+        // The storage protocol and domain types; the two stores implement it.
+        .target(name: "KnowledgeStore"),
+        .target(name: "SQLiteStore", dependencies: ["KnowledgeStore", "CKernels", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "PostgresStore", dependencies: ["KnowledgeStore", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        // Use cases: ingest (extract -> chunk -> embed -> store), hybrid search, duplicates, the job queue.
+        .target(name: "KnowledgeBase", dependencies: ["KnowledgeStore", "Ingestion", "FolioEmbedder"]),
         .target(
             name: "HTTPServer",
             dependencies: [
-                "FolioEmbedder", .product(name: "Hummingbird", package: "hummingbird"),
+                "FolioEmbedder", "KnowledgeBase", "KnowledgeStore", "Ingestion", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ],
+            // The page's sources; scripts/embed_page.py compiles them into PageAssets.swift.
+            exclude: ["Page"]),
         .executableTarget(
             name: "FolioCLI",
-            dependencies: ["FolioEmbedder", "HTTPServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "FolioEmbedder", "FolioModels", "HTTPServer", "KnowledgeBase", "KnowledgeStore", "SQLiteStore", "PostgresStore",
+                "Ingestion",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "KernelTests", dependencies: ["CKernels", "FolioTensor"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "FolioTensor"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "FolioEmbedder"]),
+        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Tokenization"]),
+        .testTarget(name: "KnowledgeStoreTests", dependencies: ["KnowledgeStore", "SQLiteStore", "PostgresStore"]),
+        .testTarget(
+            name: "KnowledgeBaseTests",
+            dependencies: [
+                "KnowledgeBase", "KnowledgeStore", "SQLiteStore", "Ingestion", "FolioEmbedder", "FolioCLI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "FolioEmbedder", "KnowledgeStore", "SQLiteStore"]),
         .testTarget(name: "EngineTests", dependencies: ["FolioCLI", "FolioEmbedder", "FolioModels", "ModelFiles", "Tokenization", "FolioTensor"]),
     ],
     swiftLanguageModes: [.v6]

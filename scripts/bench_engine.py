@@ -9,6 +9,7 @@ of threads, in its own process. Printed: tokens/s per input size and engine, Fol
 best peer, peak RSS, and the cosine between Folio's and PyTorch fp32's vectors (HF folder).
 
 Timing: peers load, embed one warm-up input, then time the inputs one by one in the same process.
+Folio variants ending in -bf16 run the same file with `--precision bf16`.
 Folio (CLI) is timed by difference, see bench/runner.py run_folio: tokens/s = K * size / (T(1+K) - T(1)).
 Also printed: tokens per CPU-second (user + system time of the engine process over the same span),
 which other processes on a shared machine disturb far less than wall clock.
@@ -27,10 +28,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parent.parent
 
-FOLIO = ["folio-hf", "folio-f16", "folio-q8_0", "folio-q4_k_m"]
+FOLIO = ["folio-hf", "folio-f16", "folio-q8_0", "folio-q4_k_m", "folio-hf-bf16", "folio-f16-bf16"]
 PEERS = ["llama-f16", "llama-q8_0", "llama-q4_k_m", "torch-fp32", "torch-bf16"]
 SAME_WEIGHTS = {"folio-hf": ["torch-fp32", "torch-bf16"], "folio-f16": ["llama-f16"],
-                "folio-q8_0": ["llama-q8_0"], "folio-q4_k_m": ["llama-q4_k_m"]}
+                "folio-q8_0": ["llama-q8_0"], "folio-q4_k_m": ["llama-q4_k_m"],
+                "folio-hf-bf16": ["torch-fp32", "torch-bf16"], "folio-f16-bf16": ["llama-f16"]}
 
 
 def parse_args():
@@ -65,7 +67,9 @@ def run_engine(name: str, paths: dict, args, inputs: list, size: int) -> dict:
         if not args.folio.exists():
             raise SystemExit(f"{args.folio} not found: build it with "
                              f"`swift build -c release --scratch-path .build-bench`, or pass --folio")
-        return run_folio(args.folio, paths[variant], args.threads, texts, size)
+        # "folio-f16-bf16": the F16 file with --precision bf16 (AVX-512 BF16; f32 on other CPUs).
+        weights, _, precision = variant.partition("-")
+        return run_folio(args.folio, paths[weights], args.threads, texts, size, precision or "f32")
     if kind == "llama":
         return run_peer("llama", paths[variant], "", args.threads, ids, sys.executable)
     return run_peer("torch", paths["hf"], variant, args.threads, ids, sys.executable)

@@ -119,6 +119,11 @@ void ck_unpack_u8(ck_type t, const void *src, int64_t n, uint8_t *u, float *s, f
 void ck_itile_vnni(const int8_t *xq, int64_t ldx, const float *xd, int64_t ldd, const float *xs, int64_t lds,
                    const uint8_t *pu, const float *ps, const float *po, int64_t kc, int G,
                    float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+/* AVX2 twin (ck_matmul_int8_avx2.c): weights widened to int16 pairs, pw[k/2][NR][2], so vpmaddwd sums
+ * pairs of products exactly (vpmaddubsw would saturate on Q8_0's 0..255 weights). */
+void ck_itile_avx2(const int8_t *xq, int64_t ldx, const float *xd, int64_t ldd, const float *xs, int64_t lds,
+                   const int16_t *pw, const float *ps, const float *po, int64_t kc, int G,
+                   float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
 #endif
 
 #endif

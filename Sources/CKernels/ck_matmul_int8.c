@@ -1,4 +1,4 @@
-/* Linear layer with int8 activations for quantised weights (the VNNI path; llama.cpp's approach).
+/* Linear layer with int8 activations for quantised weights (llama.cpp's approach): VNNI or AVX2 kernels.
  * x is quantised once per call (ck_quantize_act); each panel of CK_MATMUL_NR weight rows by IKC columns
  * is unpacked to unsigned bytes (ck_unpack_u8.c) and packed for vpdpbusd: pu[k/4][NR][4], so one
  * 64-byte load holds 4 consecutive weights of 16 rows; scales and offsets ps, po: [kc/G][NR].
@@ -75,10 +75,11 @@ void ck_matmul_int8_ref(ck_type t, const void *W, const void *act, float *y,
 
 typedef struct {
     uint8_t pu[IKC * NR];
+    int16_t pw[IKC * NR];
     float ps[IKC / 16 * NR], po[IKC / 16 * NR];
     uint8_t rows[NR * IKC];
     float rs[NR * IKC / 16], ro[NR * IKC / 16];
-} int8_scratch; /* about 30 KiB a thread */
+} int8_scratch; /* about 46 KiB a thread */
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
@@ -99,7 +100,9 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                     int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
 #ifdef CK_X86
     if (M <= 0 || n1 <= n0) return;
-    if (!ck_int8_fast()) { ck_matmul_int8_ref(t, W, act, y, M, K, ldy, n0, n1); return; }
+    /* VNNI, else AVX2, else the reference (which is the portable path). */
+    const int vnni = ck_int8_fast(), avx2 = ck_cpu_isa() == CK_ISA_AVX2 || ck_cpu_isa() == CK_ISA_AVX512;
+    if (!vnni && !avx2) { ck_matmul_int8_ref(t, W, act, y, M, K, ldy, n0, n1); return; }
     const int G = ck_int8_group(t);
     const int8_t *q = act;
     const float *d = act_d(act, M, K), *xs = act_sums(act, M, K, G);
@@ -118,17 +121,28 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                     for (int64_t g = 0; g < ngc; g++) s->rs[r * (IKC / 16) + g] = s->ro[r * (IKC / 16) + g] = 0;
                 }
             }
-            /* Pack: 4 bytes of row r at k-quad j -> pu[(j * NR + r) * 4]. */
-            uint32_t *pu = (uint32_t *)s->pu;
-            for (int64_t j = 0; j < kc / 4; j++)
-                for (int64_t r = 0; r < NR; r++) memcpy(pu + j * NR + r, s->rows + r * IKC + 4 * j, 4);
+            if (vnni) { /* Pack: 4 bytes of row r at k-quad j -> pu[(j * NR + r) * 4]. */
+                uint32_t *pu = (uint32_t *)s->pu;
+                for (int64_t j = 0; j < kc / 4; j++)
+                    for (int64_t r = 0; r < NR; r++) memcpy(pu + j * NR + r, s->rows + r * IKC + 4 * j, 4);
+            } else { /* AVX2: weights k, k+1 of row r as int16 -> pw[(k / 2 * NR + r) * 2 + k % 2]. */
+                for (int64_t j = 0; j < kc / 2; j++)
+                    for (int64_t r = 0; r < NR; r++) {
+                        s->pw[(j * NR + r) * 2] = s->rows[r * IKC + 2 * j];
+                        s->pw[(j * NR + r) * 2 + 1] = s->rows[r * IKC + 2 * j + 1];
+                    }
+            }
             for (int64_t g = 0; g < ngc; g++)
                 for (int64_t r = 0; r < NR; r++) {
                     s->ps[g * NR + r] = s->rs[r * (IKC / 16) + g];
                     s->po[g * NR + r] = s->ro[r * (IKC / 16) + g];
                 }
-            ck_itile_vnni(q + k0, K, d + k0 / 32, K / 32, xs + k0 / G, K / G, s->pu, s->ps, s->po, kc, G,
-                          y + nb, ldy, M, nv, k0 > 0);
+            if (vnni)
+                ck_itile_vnni(q + k0, K, d + k0 / 32, K / 32, xs + k0 / G, K / G, s->pu, s->ps, s->po, kc, G,
+                              y + nb, ldy, M, nv, k0 > 0);
+            else
+                ck_itile_avx2(q + k0, K, d + k0 / 32, K / 32, xs + k0 / G, K / G, s->pw, s->ps, s->po, kc, G,
+                              y + nb, ldy, M, nv, k0 > 0);
         }
     }
 #else

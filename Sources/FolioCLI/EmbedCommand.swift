@@ -15,11 +15,13 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Input file (JSON Lines); standard input when absent.") var input: String?
     @Option(help: "Output file (JSON Lines); standard output when absent.") var output: String?
     @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @Option(help: "Linear-layer arithmetic for float weights: f32 or bf16 (AVX-512 BF16; f32 elsewhere).")
+    var precision: EmbedderConfiguration.Precision = .f32
 
     func run() throws {
         do {
             let texts = try readInputTexts(path: input)
-            let embedder = try Embedder.load(path: model, configuration: .init(threads: threads))
+            let embedder = try Embedder.load(path: model, configuration: .init(threads: threads, precision: precision))
             let options = EmbedOptions(instruction: instruction, dimensions: dimensions, truncate: truncate)
             let writer = try LineWriter(path: output)
             // Chunks keep memory flat for long inputs files; results are written in input order.

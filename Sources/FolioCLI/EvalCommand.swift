@@ -67,15 +67,21 @@ struct EvalCommand: ParsableCommand {
 extension RetrievalEvaluation.Mode: ExpressibleByArgument {}
 
 /// One progress line on standard error, rewritten in place.
-final class ProgressLine {
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
     private var last = Date.distantPast
+    /// A redrawn line only makes sense on a terminal; in a log file it would be noise.
+    private let enabled = isatty(2) == 1
 
     func update(_ text: String) {
+        guard enabled else { return }
         // A few updates a second are enough to read.
+        lock.lock()
+        defer { lock.unlock() }
         guard Date().timeIntervalSince(last) > 0.2 else { return }
         last = Date()
         FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
     }
 
-    func finish() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }

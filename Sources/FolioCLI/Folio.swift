@@ -7,7 +7,7 @@ struct Folio: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "folio",
         abstract: "Embed whole documents with Qwen3-Embedding on the CPU.",
-        subcommands: [EmbedCommand.self, TokenizeCommand.self, InspectCommand.self, EvalCommand.self, ServeCommand.self])
+        subcommands: [EmbedCommand.self, TokenizeCommand.self, InspectCommand.self, EvalCommand.self, ServeCommand.self, KBCommand.self, BenchCommand.self])
 }
 
 /// Prints an error the way a user can act on it, with no stack trace, and exits non-zero.

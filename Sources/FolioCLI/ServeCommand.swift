@@ -2,6 +2,7 @@ import ArgumentParser
 import FolioEmbedder
 import Foundation
 import HTTPServer
+import KnowledgeBase
 
 /// `folio serve`: the embedding server. Each flag may also come from a `FOLIO_*` environment variable;
 /// a flag wins over the environment.
@@ -11,7 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve embeddings over HTTP (OpenAI /v1/embeddings, TEI /embed, Ollama /api/embed).",
         discussion: """
             Environment: FOLIO_MODEL, FOLIO_HOST, FOLIO_PORT, FOLIO_API_KEYS (comma-separated), FOLIO_ALLOW_NO_AUTH=1,
-            FOLIO_MAX_BATCH_TOKENS, FOLIO_CORS_ORIGINS (comma-separated), FOLIO_SERVED_MODEL_NAMES (comma-separated).
+            FOLIO_MAX_BATCH_TOKENS, FOLIO_CORS_ORIGINS (comma-separated), FOLIO_SERVED_MODEL_NAMES (comma-separated),
+            FOLIO_DATA (the knowledge base's folder), FOLIO_STORE (a postgres:// URL instead of SQLite).
+            The knowledge base (REST API under /v1/kb and the page at /) is on unless --no-knowledge-base.
             """)
 
     @Option(help: "A .gguf file or a Hugging Face model folder (FOLIO_MODEL).") var model: String?
@@ -26,6 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("served-model-name"), help: "Another name the model answers to; the first given is reported (FOLIO_SERVED_MODEL_NAMES).")
     var servedModelNames: [String] = []
     @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @Option(help: "Linear-layer arithmetic for float weights: f32 or bf16 (AVX-512 BF16; f32 elsewhere).")
+    var precision: EmbedderConfiguration.Precision = .f32
+    @OptionGroup var storeOptions: StoreOptions
+    @Flag(help: "Serve embeddings only: no knowledge base, no page.") var noKnowledgeBase = false
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -48,8 +55,13 @@ struct ServeCommand: AsyncParsableCommand {
             try config.validate()
             let embedder = try Embedder.load(
                 path: path,
-                configuration: .init(threads: threads, maxBatchTokens: config.batching.maxBatchTokens))
-            let server = try EmbeddingServer(embedder: embedder, configuration: config)
+                configuration: .init(threads: threads, maxBatchTokens: config.batching.maxBatchTokens, precision: precision))
+            let store = noKnowledgeBase ? nil : try await storeOptions.open()
+            let locator = FileManager.default.fileExists(atPath: path) ? URL(fileURLWithPath: path).standardizedFileURL.path : path
+            let knowledge = KnowledgeBaseConfiguration(
+                model: locator, queryInstruction: KnowledgeBaseConfiguration.defaultQueryInstruction(for: embedder.encoder))
+            let server = try EmbeddingServer(
+                embedder: embedder, configuration: config, knowledgeStore: store, knowledgeConfiguration: knowledge)
             let name = config.reportedModelName
             try await server.run { url in
                 // One line a launcher can wait for; written at once, not left in a pipe's buffer.

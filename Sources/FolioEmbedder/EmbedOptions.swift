@@ -1,5 +1,11 @@
+import FolioTensor
+
 /// Per-request choices of `Embedder.embed`.
 public struct EmbedOptions: Sendable, Equatable {
+    /// The retrieval task Qwen3-Embedding's README uses for web-search-style queries; applied to queries when the
+    /// caller names no other task.
+    public static let defaultRetrievalTask = "Given a web search query, retrieve relevant passages that answer the query"
+
     /// A retrieval task; when set, each text is embedded as a query: `Instruct: {task}\nQuery:{text}`.
     /// Documents are embedded as they are (nil).
     public var instruction: String?
@@ -17,14 +23,22 @@ public struct EmbedOptions: Sendable, Equatable {
 
 /// Engine-wide settings with documented defaults.
 public struct EmbedderConfiguration: Sendable, Equatable {
+    /// Arithmetic of the linear layers over float weights: `.f32` (the reference's) or `.bf16`.
+    public typealias Precision = ComputePrecision
+
     /// Worker threads for the kernels; nil uses every core.
     public var threads: Int?
     /// Most tokens one forward pass packs together (token-budget batching). Longer inputs run alone.
     public var maxBatchTokens: Int
+    /// `.bf16` rounds float weights (F32, F16, BF16 files) and activations to bfloat16 and multiplies
+    /// with AVX-512 BF16, about twice as fast at a cosine of about 0.999 to f32. Quantised weights and
+    /// CPUs without AVX-512 BF16 run as with `.f32`; `Embedder.precisionUsed` says which applied.
+    public var precision: Precision
 
-    public init(threads: Int? = nil, maxBatchTokens: Int = 8192) {
+    public init(threads: Int? = nil, maxBatchTokens: Int = 8192, precision: Precision = .f32) {
         self.threads = threads
         self.maxBatchTokens = maxBatchTokens
+        self.precision = precision
     }
 }
 

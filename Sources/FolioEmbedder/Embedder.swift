@@ -23,10 +23,16 @@ public final class Embedder: Sendable {
 
     init(loaded: LoadedModel, tokenizer: any Tokenizer, configuration: EmbedderConfiguration) {
         self.description = loaded.description
-        self.model = loaded.model
+        self.model = (loaded.model as? Qwen3Model)?.using(precision: configuration.precision) ?? loaded.model
         self.encoder = InputEncoder(tokenizer: tokenizer, lastTokenPooling: loaded.model.pooling == .lastToken)
         self.configuration = configuration
     }
+
+    /// The precision the linear layers really run (bf16 falls back to f32 on CPUs without AVX-512 BF16
+    /// and for quantised weights).
+    public var precisionUsed: EmbedderConfiguration.Precision { (model as? Qwen3Model)?.precisionUsed ?? .f32 }
+    /// The SIMD path of the kernels, e.g. "avx512+vnni+bf16" (for benchmarks and logs).
+    public var kernelPath: String { Ops.kernelPath }
 
     /// Vector length before any `dimensions` cut.
     public var dimension: Int { model.dimension }
@@ -73,6 +79,8 @@ public final class Embedder: Sendable {
     /// Keeps the leading ids and the final special ids (`<|endoftext|>`; BERT's `[SEP]`), cutting the
     /// text between them, as Hugging Face truncation does before its post-processor adds the specials:
     /// `[CLS] a b c d [SEP]` cut to 4 is `[CLS] a b [SEP]`.
+    public func truncatedIDs(_ ids: [Int32], to limit: Int) -> [Int32] { truncated(ids, to: limit) }
+
     func truncated(_ ids: [Int32], to limit: Int) -> [Int32] {
         let suffix = encoder.specialSuffix
         guard !suffix.isEmpty, suffix.count < limit, ids.count > suffix.count, Array(ids.suffix(suffix.count)) == suffix

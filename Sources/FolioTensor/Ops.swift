@@ -14,9 +14,12 @@ public enum Ops {
     /// - Quantised weights (Q8_0, Q5_0, Q4_K, Q5_K, Q6_K) with `int8Activations` on a CPU with AVX-512 VNNI:
     ///   x is quantised to int8 per 32 values (as llama.cpp does) and the products are summed exactly in
     ///   int32; the error is that of rounding x to 8 bits (about 0.4% of a block's largest value).
+    /// - Float weights with `precision` ``ComputePrecision/bf16`` on a CPU with AVX-512 BF16: x and the
+    ///   weights are rounded to bf16 and the products summed in f32 (see ``precisionUsed(_:weights:)``).
     /// The N columns are split across the pool in multiples of the panel width.
     public static func matmul(_ x: UnsafePointer<Float>, rows M: Int, weight: Tensor,
-                              into y: UnsafeMutablePointer<Float>, pool: ThreadPool, int8Activations: Bool = true) {
+                              into y: UnsafeMutablePointer<Float>, pool: ThreadPool, int8Activations: Bool = true,
+                              precision: ComputePrecision = .f32) {
         precondition(weight.shape.count == 2, "matmul weight must be [N, K], got \(weight.shape)")
         let (N, K) = (weight.shape[0], weight.shape[1])
         guard M > 0, N > 0 else { return }
@@ -40,6 +43,10 @@ public enum Ops {
                 let (n0, n1) = columns(task)
                 ck_matmul_int8(type, w, act, y, Int64(M), Int64(K), Int64(N), n0, n1)
             }
+            return
+        }
+        if precisionUsed(precision, weights: weight.dtype) == .bf16 && K % 2 == 0 {
+            matmulBF16(x, rows: M, weight: weight, into: y, pool: pool, columnTasks: tasks, columns: columns)
             return
         }
         pool.parallelFor(tasks) { task in

@@ -1,6 +1,8 @@
 import FolioEmbedder
 import Foundation
 import Hummingbird
+import KnowledgeBase
+import KnowledgeStore
 import ServiceLifecycle
 
 /// The HTTP face of an `Embedder`: OpenAI, TEI and Ollama embedding routes over one shared batcher.
@@ -18,18 +20,33 @@ public final class EmbeddingServer: Sendable {
     let embedder: Embedder
     let metrics = ServerMetrics()
     let batcher: EmbeddingBatcher
+    /// The knowledge base and its upload queue, when the server was given a store.
+    public let knowledge: KnowledgeService?
     let draining = Flag()
     private let group = Box<ServiceGroup>()
 
     /// Checks the configuration (a non-loopback host needs a key or `allowNoAuth`) and starts the engine thread.
-    public init(embedder: Embedder, configuration: ServerConfiguration) throws(ServerSetupError) {
+    /// With a `knowledgeStore`, the server also answers the knowledge-base routes and the page; its embedding work
+    /// goes through the same batcher as `/v1/embeddings`, so neither starves the other.
+    public init(
+        embedder: Embedder, configuration: ServerConfiguration, knowledgeStore: (any KnowledgeStore)? = nil,
+        knowledgeConfiguration: KnowledgeBaseConfiguration? = nil
+    ) throws(ServerSetupError) {
         try configuration.validate()
         self.configuration = configuration
         self.embedder = embedder
         let metrics = self.metrics
-        self.batcher = EmbeddingBatcher(
+        let batcher = EmbeddingBatcher(
             configuration: configuration.batching, engine: EmbeddingService.engine(for: embedder),
             onBatch: { metrics.recordBatch($0) })
+        self.batcher = batcher
+        self.knowledge = knowledgeStore.map { store in
+            let settings = knowledgeConfiguration ?? KnowledgeBaseConfiguration(
+                model: configuration.reportedModelName,
+                queryInstruction: KnowledgeBaseConfiguration.defaultQueryInstruction(for: embedder.encoder))
+            let kb = KnowledgeBase(store: store, engine: BatchedEngine(embedder: embedder, batcher: batcher), configuration: settings)
+            return KnowledgeService(knowledgeBase: kb, queue: IngestQueue(knowledgeBase: kb))
+        }
     }
 
     deinit { batcher.stop() }
@@ -48,8 +65,10 @@ public final class EmbeddingServer: Sendable {
         let routes = Routes(
             service: EmbeddingService(embedder: embedder, batcher: batcher, metrics: metrics),
             configuration: configuration, reader: BodyReader(maxBytes: configuration.maxBodyBytes),
-            startTime: Int(Date().timeIntervalSince1970))
+            startTime: Int(Date().timeIntervalSince1970), knowledge: knowledge)
         routes.add(to: router)
+        // Uploads left queued or half-done by an earlier run start again.
+        await knowledge?.queue.start()
 
         let host = configuration.host
         let app = Application(
@@ -65,6 +84,7 @@ public final class EmbeddingServer: Sendable {
         self.group.value = group
         defer { batcher.stop() }
         try await group.run()
+        await knowledge?.queue.stop()
     }
 
     /// Stops gracefully: the listener closes, new requests get 503, in-flight requests finish, then

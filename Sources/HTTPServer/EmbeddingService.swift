@@ -6,7 +6,7 @@ import Foundation
 /// Routes decode their own request shapes into `EmbeddingJob` and encode the vectors their way.
 struct EmbeddingService: Sendable {
     /// The retrieval task `input_type: "query"` applies (the Qwen3-Embedding README's default).
-    static let defaultQueryInstruction = "Given a web search query, retrieve relevant passages that answer the query"
+    static let defaultQueryInstruction = EmbedOptions.defaultRetrievalTask
 
     let embedder: Embedder
     let batcher: EmbeddingBatcher

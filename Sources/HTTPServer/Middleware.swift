@@ -36,8 +36,11 @@ struct AuthMiddleware: RouterMiddleware {
 
     init(keys: [String]) { self.keys = keys.map { Array($0.utf8) } }
 
+    static let publicPaths: Set<String> = ["/health", "/", "/app.js", "/app.css"]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if keys.isEmpty || request.uri.path == "/health" { return try await next(request, context) }
+        // The page itself is public: it asks for a key and sends it with every API call.
+        if keys.isEmpty || Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw APIError.unauthorized
         }
@@ -92,7 +95,7 @@ struct MetricsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let route = routes.contains(request.uri.path) ? request.uri.path : "other"
+        let route = Routes.label(for: request.uri.path)
         let response = try await next(request, context)
         metrics.recordRequest(
             route: route, method: request.method.rawValue, status: response.status.code,

@@ -56,21 +56,28 @@ enum Responses {
 struct BodyReader: Sendable {
     let maxBytes: Int
 
-    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    /// The whole body, refused with 413 past the limit.
+    func bytes(of request: Request) async throws -> Data {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBytes {
             throw APIError.tooLarge(limit: maxBytes)
         }
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maxBytes)
+            return Data(try await request.collectBody(upTo: maxBytes).readableBytesView)
         } catch {
             // A chunked body that grows past the limit (NIO's too-many-bytes error); any other read failure
             // means the client is gone and never sees this answer.
             throw APIError.tooLarge(limit: maxBytes)
         }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try decode(type, from: try await bytes(of: request))
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from data: Data, decoder: JSONDecoder = JSONDecoder()) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw APIError.invalidRequest(Self.describe(error), param: Self.field(error), code: "invalid_json")
         } catch let error as APIError {

@@ -8,17 +8,41 @@ struct Routes: Sendable {
     let reader: BodyReader
     /// Unix seconds at start, reported as the model's `created`.
     let startTime: Int
+    /// The knowledge base, when the server has one.
+    let knowledge: KnowledgeService?
 
     /// Every path the server answers, for metrics labels and the OpenAPI test.
     static let paths: Set<String> = [
         "/health", "/metrics", "/openapi.json", "/v1/embeddings", "/v1/models", "/embed", "/tokenize", "/info",
-        "/api/embed",
+        "/api/embed", "/", "/app.js", "/app.css",
     ]
+
+    /// The metrics label of a path: a fixed route, a knowledge-base route with its names and ids replaced by
+    /// placeholders, or "other" (so a scanner cannot grow the metrics without bound).
+    static func label(for path: String) -> String {
+        if paths.contains(path) { return path }
+        guard path.hasPrefix("/v1/kb/") else { return "other" }
+        var out: [String] = []
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for (i, part) in parts.enumerated() {
+            let previous = i > 0 ? parts[i - 1] : ""
+            if previous == "collections" { out.append(":name") } else if ["documents", "jobs"].contains(previous), Int64(part) != nil {
+                out.append(":id")
+            } else if ["collections", "documents", "jobs", "chunks", "search", "duplicates", "kb", "v1", ""].contains(part) {
+                out.append(part)
+            } else {
+                return "other"
+            }
+        }
+        return out.joined(separator: "/")
+    }
 
     func add(to router: Router<Context>) {
         addOpenAI(to: router)
         addTEI(to: router)
         addOllama(to: router)
+        addPage(to: router)
+        if let knowledge { addKnowledge(to: router, knowledge) }
         router.get("/health") { _, _ in Responses.json("{\"status\":\"ok\"}") }
         router.get("/metrics") { _, _ in
             Response(

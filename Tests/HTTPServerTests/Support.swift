@@ -1,6 +1,7 @@
 import FolioEmbedder
 import Foundation
 import HTTPServer
+import KnowledgeStore
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -62,10 +63,13 @@ struct LiveServer {
     let server: EmbeddingServer
     let task: Task<Void, any Error>
 
-    static func start(_ configuration: ServerConfiguration = .init(), embedder: Embedder = tinyEmbedder) async throws -> LiveServer {
+    static func start(
+        _ configuration: ServerConfiguration = .init(), embedder: Embedder = tinyEmbedder,
+        knowledgeStore: (any KnowledgeStore)? = nil
+    ) async throws -> LiveServer {
         var configuration = configuration
         configuration.port = 0
-        let server = try EmbeddingServer(embedder: embedder, configuration: configuration)
+        let server = try EmbeddingServer(embedder: embedder, configuration: configuration, knowledgeStore: knowledgeStore)
         let (urls, continuation) = AsyncStream<String>.makeStream()
         let task = Task {
             defer { continuation.finish() }

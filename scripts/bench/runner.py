@@ -57,7 +57,7 @@ def run_peer(engine: str, model: Path, dtype: str, threads: int, ids: list, pyth
     return r
 
 
-def run_folio(folio: Path, model: Path, threads: int, texts: list, size: int) -> dict:
+def run_folio(folio: Path, model: Path, threads: int, texts: list, size: int, precision: str = "f32") -> dict:
     """Folio through its CLI. Model load is excluded by difference, all in separate processes:
 
     one warm-up run of 1 input (page cache), then T1 = wall(1 input) and TK = wall(1 + K inputs);
@@ -68,7 +68,8 @@ def run_folio(folio: Path, model: Path, threads: int, texts: list, size: int) ->
         one, many, out = Path(tmp) / "one.jsonl", Path(tmp) / "many.jsonl", Path(tmp) / "out.jsonl"
         one.write_text(json.dumps(texts[0]) + "\n")
         many.write_text("".join(json.dumps(t) + "\n" for t in [texts[0]] + texts))
-        base = [str(folio), "embed", "--model", str(model), "--threads", str(threads), "--output", str(out)]
+        base = [str(folio), "embed", "--model", str(model), "--threads", str(threads), "--output", str(out),
+                "--precision", precision]
         run_measured(base + ["--input", str(one)], threads)
         t1, _, c1 = run_measured(base + ["--input", str(one)], threads)
         tk, rss, ck = run_measured(base + ["--input", str(many)], threads)

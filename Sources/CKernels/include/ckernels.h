@@ -39,7 +39,14 @@ void ck_matmul(ck_type t, const void *W, const float *x, float *y,
 /* SIMD instruction sets a kernel can use. ck_cpu_isa() is the best this CPU runs (chosen in ck_cpu.c). */
 typedef enum ck_isa { CK_ISA_PORTABLE = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2, CK_ISA_NEON = 3 } ck_isa;
 ck_isa ck_cpu_isa(void);
+/* Whether the hardware runs isa (whatever the cap below). */
 int ck_isa_supported(ck_isa isa);
+
+/* Caps the path every dispatcher picks: ck_cpu_isa() becomes the lower of the CPU's best and cap
+ * (-1 removes the cap). FOLIO_KERNELS=portable|avx2|avx512|neon sets it when first read. For parity
+ * tests and benchmarks of the slower paths on a fast machine; int8 and bf16 kernels honour it too. */
+void ck_set_isa_cap(int cap);
+int ck_isa_cap(void);
 
 /* Weight rows dequantised together by ck_matmul (the panel width). Split N across threads in
  * multiples of it so no panel is dequantised twice. */
@@ -58,7 +65,8 @@ void ck_matmul_isa(ck_isa isa, ck_type t, const void *W, const float *x, float *
 size_t ck_act_bytes(int64_t M, int64_t K);
 void ck_quantize_act(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1);
 
-/* Types with an int8 path (Q8_0, Q5_0, Q4_K, Q5_K, Q6_K), and whether this CPU runs it fast (VNNI). */
+/* Types with an int8 path (Q8_0, Q5_0, Q4_K, Q5_K, Q6_K), and whether this CPU runs it fast (VNNI).
+ * ck_matmul_int8 runs everywhere: VNNI, else AVX2 (exact int16 products), else the reference. */
 int ck_int8_type(ck_type t);
 int ck_int8_fast(void);
 
@@ -70,6 +78,22 @@ int ck_int8_group(ck_type t);
 void ck_matmul_int8_ref(ck_type t, const void *W, const void *act, float *y,
                         int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
 void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
+                    int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
+
+/* ---- bf16 linear layer (AVX-512 BF16 vdpbf16ps) ------------------------------------------------- */
+
+/* x rounded to bfloat16, round to nearest even: xb[i] = bf16(x[i]) for i < n. */
+void ck_round_bf16(const float *x, uint16_t *xb, int64_t n);
+/* Whether this CPU multiplies in bf16 natively (AVX-512 BF16, and the cap allows AVX-512). */
+int ck_bf16_fast(void);
+/* ck_matmul with both operands rounded to bf16 and products summed in f32:
+ *   y[m][n] = sum_k bf16(x[m][k]) * bf16(W[n][k])
+ * xb: [M, K] from ck_round_bf16, K even. Weights of any type are dequantised a panel at a time and
+ * rounded (exact for BF16 weights). The reference sums in double; without AVX-512 BF16 the fast
+ * version is the reference (callers should use ck_matmul then). Columns [n0, n1) only. */
+void ck_matmul_bf16_ref(ck_type t, const void *W, const uint16_t *xb, float *y,
+                        int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
+void ck_matmul_bf16(ck_type t, const void *W, const uint16_t *xb, float *y,
                     int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
 
 /* ---- Row-wise ops (all f32, rows contiguous) ------------------------------------------------ */

@@ -15,12 +15,23 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
     public var dimension: Int { config.hiddenSize }
     public var contextLength: Int { config.contextLength }
     public var pooling: Pooling { .lastToken }
+    /// Arithmetic of the linear layers, as asked; see ``precisionUsed``.
+    public let precision: ComputePrecision
 
-    init(config: Qwen3Config, weights: Qwen3Weights, pool: ThreadPool) {
+    init(config: Qwen3Config, weights: Qwen3Weights, pool: ThreadPool, precision: ComputePrecision = .f32) {
         self.config = config
         self.weights = weights
         self.pool = pool
+        self.precision = precision
     }
+
+    /// The same weights (shared, not copied) run at another precision.
+    public func using(precision: ComputePrecision) -> Qwen3Model {
+        precision == self.precision ? self : Qwen3Model(config: config, weights: weights, pool: pool, precision: precision)
+    }
+
+    /// The precision the projections really run: bf16 only for float weights on a CPU with AVX-512 BF16.
+    public var precisionUsed: ComputePrecision { Ops.precisionUsed(precision, weights: weights.layers.first?.wq.dtype ?? .f32) }
 
     public func embed(_ sequences: [[Int32]]) throws -> [[Float]] {
         try forward(sequences, observe: nil)
@@ -64,9 +75,9 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
                     Ops.rmsNorm(x + r0 * C, rows: n, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
                 }
                 // 3. Projections: h [n, C] -> q [n, Hq * D], k and v [n, Hkv * D] (rows r0..<r1 of the batch).
-                Ops.matmul(h, rows: n, weight: l.wq, into: q + r0 * qw, pool: pool)
-                Ops.matmul(h, rows: n, weight: l.wk, into: k + r0 * kvw, pool: pool)
-                Ops.matmul(h, rows: n, weight: l.wv, into: v + r0 * kvw, pool: pool)
+                Ops.matmul(h, rows: n, weight: l.wq, into: q + r0 * qw, pool: pool, precision: precision)
+                Ops.matmul(h, rows: n, weight: l.wk, into: k + r0 * kvw, pool: pool, precision: precision)
+                Ops.matmul(h, rows: n, weight: l.wv, into: v + r0 * kvw, pool: pool, precision: precision)
                 // 4. Per-head RMSNorm on q and k: [n * H, D] -> [n * H, D].
                 l.qNorm.withUnsafeBufferPointer {
                     Ops.rmsNorm(q + r0 * qw, rows: n * Hq, dim: D, weight: $0.baseAddress!, eps: c.rmsNormEps,
@@ -91,17 +102,17 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
             for (r0, r1) in chunks {
                 let (n, xr) = (r1 - r0, x + r0 * C)
                 // 6. Output projection and residual: attention [n, Hq * D] -> h [n, C]; x += h.
-                Ops.matmul(q + r0 * qw, rows: n, weight: l.wo, into: h, pool: pool)
+                Ops.matmul(q + r0 * qw, rows: n, weight: l.wo, into: h, pool: pool, precision: precision)
                 Ops.add(xr, h, count: n * C)
                 // 7. RMSNorm before the MLP: x [n, C] -> h [n, C].
                 l.mlpNorm.withUnsafeBufferPointer {
                     Ops.rmsNorm(xr, rows: n, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
                 }
                 // 8. SwiGLU: h [n, C] -> gate, up [n, F] -> silu(gate) * up [n, F] -> h [n, C]; x += h.
-                Ops.matmul(h, rows: n, weight: l.wGate, into: gate, pool: pool)
-                Ops.matmul(h, rows: n, weight: l.wUp, into: up, pool: pool)
+                Ops.matmul(h, rows: n, weight: l.wGate, into: gate, pool: pool, precision: precision)
+                Ops.matmul(h, rows: n, weight: l.wUp, into: up, pool: pool, precision: precision)
                 Ops.siluMul(gate: gate, up: up, count: n * F)
-                Ops.matmul(gate, rows: n, weight: l.wDown, into: h, pool: pool)
+                Ops.matmul(gate, rows: n, weight: l.wDown, into: h, pool: pool, precision: precision)
                 Ops.add(xr, h, count: n * C)
             }
             observe?(layerIndex + 1, x, T)

@@ -1,0 +1,168 @@
+/* Linear layer in bfloat16 (AVX-512 BF16): both operands rounded to bf16, products summed in f32 by
+ * vdpbf16ps, which multiplies pairs of bf16 and adds both products to an f32 lane. Products of two
+ * bf16 are exact in f32, so the error is that of rounding x and W to 8 significant bits (about 0.4%
+ * per value, largely averaging out over K) plus f32 summation.
+ * Panels as in ck_matmul.c (CK_MATMUL_NR weight rows by BKC columns, dequantised on the fly, so F16
+ * weights are never duplicated in memory), rounded to bf16 and interleaved in pairs for vdpbf16ps:
+ * panel[k / 2][NR] holds (W[n][k], W[n][k + 1]) as one 32-bit word; x pairs are broadcast likewise. */
+#include "ck_internal.h"
+#include <pthread.h>
+#include <stdlib.h>
+
+#define NR CK_MATMUL_NR
+#define BKC 512 /* columns of K per panel */
+
+/* Round to nearest even; NaN stays NaN (quieted). */
+static inline uint16_t bf16_round(float f) {
+    uint32_t b; memcpy(&b, &f, 4);
+    if ((b & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((b >> 16) | 0x40);
+    b += 0x7fffu + ((b >> 16) & 1u);
+    return (uint16_t)(b >> 16);
+}
+
+static void round_bf16_ref(const float *x, uint16_t *xb, int64_t n) {
+    for (int64_t i = 0; i < n; i++) xb[i] = bf16_round(x[i]);
+}
+
+/* ---- reference ------------------------------------------------------------------------------ */
+
+void ck_matmul_bf16_ref(ck_type t, const void *W, const uint16_t *xb, float *y,
+                        int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
+    float *row = malloc((size_t)K * sizeof(float));
+    const size_t rb = ck_row_bytes(t, K);
+    for (int64_t n = n0; n < n1; n++) {
+        ck_dequantize_ref(t, (const char *)W + (size_t)n * rb, row, K);
+        for (int64_t k = 0; k < K; k++) row[k] = ck_bf16_to_fp32(bf16_round(row[k]));
+        for (int64_t m = 0; m < M; m++) {
+            double s = 0;
+            for (int64_t k = 0; k < K; k++) s += (double)ck_bf16_to_fp32(xb[m * K + k]) * row[k];
+            y[m * ldy + n] = (float)s;
+        }
+    }
+    free(row);
+}
+
+#ifdef CK_X86
+#include <immintrin.h>
+#define CK_BF16 __attribute__((target("avx512bf16,avx512f,avx512bw,avx512vl,fma")))
+#define INLINE static inline __attribute__((always_inline))
+
+/* 16 floats -> 16 bf16, round to nearest even (vcvtneps2bf16; subnormals flush to zero). */
+CK_BF16 static void round_bf16_avx512(const float *x, uint16_t *xb, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm256_storeu_si256((__m256i *)(xb + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i)));
+    for (; i < n; i++) xb[i] = bf16_round(x[i]);
+}
+
+/* MR rows x 32 columns over kp pairs of k: 2 * MR f32 accumulators. x: bf16 pairs, row stride ldx words. */
+INLINE CK_BF16 void btile(const int MR, const uint32_t *x, int64_t ldx, const uint32_t *p, int64_t kp,
+                          float *y, int64_t ldy, __mmask16 m0, __mmask16 m1, int accumulate) {
+    __m512 c0[8], c1[8];
+    for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
+    for (int64_t j = 0; j < kp; j++) {
+        const __m512bh b0 = (__m512bh)_mm512_load_si512((const void *)(p + j * NR));
+        const __m512bh b1 = (__m512bh)_mm512_load_si512((const void *)(p + j * NR + 16));
+        for (int i = 0; i < MR; i++) {
+            const __m512bh a = (__m512bh)_mm512_set1_epi32((int)x[i * ldx + j]);
+            c0[i] = _mm512_dpbf16_ps(c0[i], a, b0);
+            c1[i] = _mm512_dpbf16_ps(c1[i], a, b1);
+        }
+    }
+    for (int i = 0; i < MR; i++) {
+        float *yr = y + i * ldy;
+        if (accumulate) {
+            c0[i] = _mm512_add_ps(c0[i], _mm512_maskz_loadu_ps(m0, yr));
+            c1[i] = _mm512_add_ps(c1[i], _mm512_maskz_loadu_ps(m1, yr + 16));
+        }
+        _mm512_mask_storeu_ps(yr, m0, c0[i]);
+        _mm512_mask_storeu_ps(yr + 16, m1, c1[i]);
+    }
+}
+
+#define BTILE(MR) btile(MR, x + m * ldx, ldx, panel, kp, y + m * ldy, ldy, m0, m1, accumulate)
+CK_BF16 static void btiles(const uint32_t *x, int64_t ldx, const uint32_t *panel, int64_t kp,
+                           float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate) {
+    const __mmask16 m0 = nv >= 16 ? 0xFFFF : (__mmask16)((1u << nv) - 1);
+    const __mmask16 m1 = nv >= 32 ? 0xFFFF : nv <= 16 ? 0 : (__mmask16)((1u << (nv - 16)) - 1);
+    int64_t m = 0;
+    for (; m + 8 <= M; m += 8) BTILE(8);
+    switch (M - m) { /* constant row counts keep the accumulators in registers */
+    case 7: BTILE(7); break;
+    case 6: BTILE(6); break;
+    case 5: BTILE(5); break;
+    case 4: BTILE(4); break;
+    case 3: BTILE(3); break;
+    case 2: BTILE(2); break;
+    case 1: BTILE(1); break;
+    default: break;
+    }
+}
+
+/* One dequantised row chunk (kc floats, kc even) -> bf16 pairs in panel column r: panel[j * NR + r]. */
+CK_BF16 static void pack_row(const float *row, int64_t kc, uint32_t *panel, int64_t r) {
+    const __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                             _mm512_set1_epi32(NR));
+    int64_t k = 0;
+    for (; k + 32 <= kc; k += 32) { /* 32 floats -> 16 pairs, scattered down the column */
+        const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + k + 16), _mm512_loadu_ps(row + k));
+        _mm512_i32scatter_epi32((void *)(panel + k / 2 * NR + r), index, (__m512i)b, 4);
+    }
+    for (; k < kc; k += 2)
+        panel[k / 2 * NR + r] = (uint32_t)bf16_round(row[k]) | (uint32_t)bf16_round(row[k + 1]) << 16;
+}
+
+typedef struct { uint32_t panel[BKC / 2 * NR]; float rows[BKC]; } bf16_scratch; /* 34 KiB a thread */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
+
+static bf16_scratch *thread_scratch(void) {
+    pthread_once(&scratch_once, make_scratch_key);
+    bf16_scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, sizeof(bf16_scratch)) != 0) abort();
+        s = p;
+        pthread_setspecific(scratch_key, s);
+    }
+    return s;
+}
+
+static void matmul_bf16_avx512(ck_type t, const void *W, const uint16_t *xb, float *y,
+                               int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
+    bf16_scratch *s = thread_scratch();
+    const ck_deq_fn deq = ck_deq_fast(t);
+    const size_t rb = ck_row_bytes(t, K);
+    const uint32_t *x = (const uint32_t *)xb;
+    for (int64_t nb = n0; nb < n1; nb += NR) {
+        const int64_t nv = n1 - nb < NR ? n1 - nb : NR;
+        for (int64_t k0 = 0; k0 < K; k0 += BKC) {
+            const int64_t kc = K - k0 < BKC ? K - k0 : BKC;
+            for (int64_t r = 0; r < NR; r++) {
+                if (r < nv) deq((const char *)W + (size_t)(nb + r) * rb + ck_row_bytes(t, k0), s->rows, kc);
+                else memset(s->rows, 0, (size_t)kc * sizeof(float)); /* missing rows: zero columns */
+                pack_row(s->rows, kc, s->panel, r);
+            }
+            btiles(x + k0 / 2, K / 2, s->panel, kc / 2, y + nb, ldy, M, nv, k0 > 0);
+        }
+    }
+}
+#endif
+
+void ck_round_bf16(const float *x, uint16_t *xb, int64_t n) {
+#ifdef CK_X86
+    if (ck_bf16_fast()) { round_bf16_avx512(x, xb, n); return; }
+#endif
+    round_bf16_ref(x, xb, n);
+}
+
+void ck_matmul_bf16(ck_type t, const void *W, const uint16_t *xb, float *y,
+                    int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
+    if (M <= 0 || n1 <= n0) return;
+#ifdef CK_X86
+    /* Chunks start on block boundaries: BKC is a multiple of every block size, K of the type's. */
+    if (ck_bf16_fast() && K % 2 == 0) { matmul_bf16_avx512(t, W, xb, y, M, K, ldy, n0, n1); return; }
+#endif
+    ck_matmul_bf16_ref(t, W, xb, y, M, K, ldy, n0, n1);
+}

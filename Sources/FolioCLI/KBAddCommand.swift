@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Ingestion
+import KnowledgeBase
+import KnowledgeStore
+
+/// `folio kb add`: extracts, chunks, embeds and stores files, one transaction each, with a progress line.
+/// A bad file is reported and skipped; the others go on. Re-running after an interruption skips what is stored.
+struct KBAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add files (PDF, HTML, Markdown, text, source code) to a collection.")
+
+    @Argument(help: "Collection name.") var name: String
+    @Argument(help: "Files, or folders with --recursive.") var paths: [String]
+    @Flag(name: .shortAndLong, help: "Add every file under the folders given.") var recursive = false
+    @Option(help: "A metadata pair KEY=VALUE stored with every file; repeat for several.") var meta: [String] = []
+    @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @Flag(help: "Print one JSON object per file.") var json = false
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() async throws {
+        do {
+            var metadata: [String: String] = [:]
+            for pair in meta {
+                guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+                    throw ValidationError("--meta \(pair) is not KEY=VALUE")
+                }
+                metadata[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+            }
+            let files = try expand(paths)
+            let store = try await storeOptions.open()
+            let kb = try await openKnowledgeBase(store: store, collection: name, threads: threads)
+            _ = try await kb.boundCollection(name)
+            var failed = 0, counts: [String: Int] = [:]
+            let started = Date()
+            var tokensTotal = 0
+            for (i, file) in files.enumerated() {
+                let line = ProgressLine()
+                let label = "[\(i + 1)/\(files.count)] \(file.lastPathComponent)"
+                let fileStart = Date()
+                let tokens = Counter()
+                do {
+                    let data = try Data(contentsOf: file)
+                    let outcome = try await kb.ingest(
+                        IngestRequest(collection: name, fileName: file.lastPathComponent, data: data, metadata: metadata)
+                    ) { p in
+                        tokens.value = p.tokensDone
+                        line.update(Self.describe(p, label: label, since: fileStart))
+                    }
+                    line.finish()
+                    tokensTotal += tokens.value
+                    let kind = Self.kind(outcome)
+                    counts[kind, default: 0] += 1
+                    report(file: file, ok: true, kind: kind, message: outcome.message, document: outcome.document.id)
+                } catch {
+                    line.finish()
+                    failed += 1
+                    let message = String(describing: error)
+                    report(file: file, ok: false, kind: "failed", message: message, document: nil)
+                }
+            }
+            let seconds = Date().timeIntervalSince(started)
+            let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" } + (failed > 0 ? ["\(failed) failed"] : [])
+            let rate = Int(Double(tokensTotal) / max(seconds, 1e-3))
+            let line = "\(files.count) files in \(String(format: "%.1f", seconds)) s (\(summary.joined(separator: ", "))); "
+                + "\(tokensTotal) tokens embedded, \(rate) tokens/s\n"
+            FileHandle.standardError.write(Data(line.utf8))
+            if failed > 0 { throw ExitCode(1) }
+        } catch let error as ValidationError { throw error } catch let error as ExitCode { throw error } catch {
+            throw fail(error)
+        }
+    }
+
+    private func report(file: URL, ok: Bool, kind: String, message: String, document: DocumentID?) {
+        if json {
+            let object: [String: Any] = ["file": file.path, "ok": ok, "outcome": kind, "message": message, "document_id": document as Any]
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        } else {
+            // Written at once, not left in a pipe's buffer: a caller watching progress (or killing us) sees each file.
+            FileHandle.standardOutput.write(Data("\(ok ? "ok" : "failed"): \(file.path): \(message)\n".utf8))
+        }
+    }
+
+    static func kind(_ outcome: IngestOutcome) -> String {
+        switch outcome {
+        case .added: "added"
+        case .replaced: "replaced"
+        case .unchanged: "unchanged"
+        case .duplicate: "duplicate"
+        }
+    }
+
+    /// "[2/5] paper.pdf  embedding 120/340 chunks  1,234 tokens/s  ETA 0:42"
+    static func describe(_ p: IngestProgress, label: String, since start: Date) -> String {
+        guard p.stage == .embedding, p.chunksTotal > 0 else { return "\(label)  \(p.stage.rawValue)" }
+        let elapsed = max(Date().timeIntervalSince(start), 1e-3)
+        let rate = Double(p.tokensDone) / elapsed
+        let left = p.fraction > 0 ? elapsed * (1 - p.fraction) / p.fraction : 0
+        let eta = p.fraction > 0 ? String(format: "%d:%02d", Int(left) / 60, Int(left) % 60) : "?"
+        let width = 20, filled = Int(p.fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        return "\(label)  [\(bar)] \(p.chunksDone)/\(p.chunksTotal) chunks  \(Int(rate)) tokens/s  ETA \(eta)"
+    }
+
+    /// Files to add: the files given, and with `--recursive` every regular file under the folders given, sorted.
+    func expand(_ paths: [String]) throws -> [URL] {
+        var out: [URL] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isFolder: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isFolder) else { throw ValidationError("no such file: \(path)") }
+            let url = URL(fileURLWithPath: path)
+            guard isFolder.boolValue else { out.append(url); continue }
+            guard recursive else { throw ValidationError("\(path) is a folder; pass --recursive to add the files in it") }
+            let walker = fm.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+            var found: [URL] = []
+            while let item = walker?.nextObject() as? URL {
+                if (try? item.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { found.append(item) }
+            }
+            out += found.sorted { $0.path < $1.path }
+        }
+        return out
+    }
+}
+
+/// An integer written from the progress callback and read after it.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = 0
+    var value: Int {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

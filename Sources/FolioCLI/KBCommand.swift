@@ -1,0 +1,64 @@
+import ArgumentParser
+import FolioEmbedder
+import Foundation
+import KnowledgeBase
+import KnowledgeStore
+
+/// `folio kb`: the knowledge base from the command line.
+struct KBCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kb",
+        abstract: "Build and search a knowledge base: collections of documents, chunked and embedded.",
+        subcommands: [
+            KBCreateCommand.self, KBAddCommand.self, KBSearchCommand.self, KBListCommand.self, KBRemoveCommand.self,
+            KBDuplicatesCommand.self,
+        ])
+}
+
+/// Loads the model a collection is bound to and builds the knowledge base over it.
+func openKnowledgeBase(store: any KnowledgeStore, collection: String, threads: Int?) async throws -> KnowledgeBase {
+    guard let spec = try await store.collection(named: collection) else { throw StoreError.collectionNotFound(collection) }
+    return try knowledgeBase(store: store, model: spec.model, threads: threads)
+}
+
+/// A knowledge base over `store` with the model at `model`, using the model's own query instruction.
+func knowledgeBase(store: any KnowledgeStore, model: String, threads: Int?) throws -> KnowledgeBase {
+    let embedder: Embedder
+    do {
+        embedder = try Embedder.load(path: model, configuration: .init(threads: threads))
+    } catch {
+        throw ValidationError("cannot load the model '\(model)': \(error); pass --model PATH to a .gguf file or model folder")
+    }
+    let configuration = KnowledgeBaseConfiguration(
+        model: model, queryInstruction: KnowledgeBaseConfiguration.defaultQueryInstruction(for: embedder.encoder))
+    return KnowledgeBase(store: store, engine: embedder, configuration: configuration)
+}
+
+struct KBCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a collection bound to a model.")
+
+    @Argument(help: "Collection name (letters, digits, '-', '_', '.').") var name: String
+    @Option(help: "A .gguf file or a Hugging Face model folder; the collection keeps using it.") var model: String
+    @Option(help: "Keep the first N values of each vector (Matryoshka); default: the model's full size.") var dimensions: Int?
+    @Option(help: "f32 or f16 vectors (f16 halves the space).") var vectorEncoding: VectorEncoding = .f32
+    @Option(help: "Longest chunk in model tokens (16 to 8192).") var chunkTokens = 512
+    @Option(help: "Tokens shared by consecutive chunks (default: 64, or an eighth of a shorter chunk).") var overlapTokens: Int?
+    @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() async throws {
+        do {
+            let store = try await storeOptions.open()
+            let locator = FileManager.default.fileExists(atPath: model)
+                ? URL(fileURLWithPath: model).standardizedFileURL.path : model
+            let kb = try knowledgeBase(store: store, model: locator, threads: threads)
+            let spec = try await kb.createCollection(
+                name: name, dimensions: dimensions, vectorEncoding: vectorEncoding, maxChunkTokens: chunkTokens,
+                overlapTokens: overlapTokens ?? min(64, chunkTokens / 8))
+            print("created collection \(spec.name): \(kb.modelName), \(spec.dimensions) dimensions (\(spec.vectorEncoding.rawValue)), "
+                + "chunks of \(spec.maxChunkTokens) tokens with \(spec.overlapTokens) overlap")
+        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+    }
+}
+
+extension VectorEncoding: ExpressibleByArgument {}

@@ -1,0 +1,63 @@
+import CKernels
+
+/// Arithmetic of the linear layers over float weights (F32, F16, BF16).
+///
+/// Quantised weights ignore it: they run with int8 activations (or in f32) whatever is chosen.
+public enum ComputePrecision: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    /// Weights dequantised to f32, products in f32: the reference's arithmetic.
+    case f32
+    /// Weights and activations rounded to bfloat16 (8 significant bits), products summed in f32
+    /// (AVX-512 BF16 `vdpbf16ps`, about twice the f32 throughput). Embeddings keep a cosine of about
+    /// 0.999 to f32. CPUs without AVX-512 BF16 fall back to ``f32``; see ``Ops/precisionUsed(_:weights:)``.
+    case bf16
+
+    public var description: String { rawValue }
+}
+
+extension Ops {
+    /// Whether this CPU multiplies in bf16 natively (AVX-512 BF16, and `FOLIO_KERNELS` allows AVX-512).
+    public static var bf16Available: Bool { ck_bf16_fast() != 0 }
+
+    /// The precision ``matmul(_:rows:weight:into:pool:int8Activations:precision:)`` really uses for
+    /// weights of `type` when `requested` is asked for: bf16 only for float weights on a CPU that has it.
+    public static func precisionUsed(_ requested: ComputePrecision, weights type: DType) -> ComputePrecision {
+        requested == .bf16 && !type.isQuantized && bf16Available ? .bf16 : .f32
+    }
+
+    /// y = x · Wᵀ in bf16: x [M, K] is rounded once (rows split over the pool), then the N columns are
+    /// split as in the f32 path. K must be even (checked by the caller).
+    static func matmulBF16(_ x: UnsafePointer<Float>, rows M: Int, weight: Tensor, into y: UnsafeMutablePointer<Float>,
+                           pool: ThreadPool, columnTasks tasks: Int, columns: (Int) -> (Int64, Int64)) {
+        let (N, K) = (weight.shape[0], weight.shape[1])
+        let type = ck_type(rawValue: weight.dtype.rawValue)
+        let w = weight.rawPointer
+        let xb = UnsafeMutablePointer<UInt16>.allocate(capacity: M * K)  // [M, K] bf16
+        defer { xb.deallocate() }
+        let rowTasks = min(M, pool.threadCount * 2)
+        pool.parallelFor(rowTasks) { task in
+            let (m0, m1) = (M * task / rowTasks, M * (task + 1) / rowTasks)
+            ck_round_bf16(x + m0 * K, xb + m0 * K, Int64((m1 - m0) * K))
+        }
+        pool.parallelFor(tasks) { task in
+            let (n0, n1) = columns(task)
+            ck_matmul_bf16(type, w, xb, y, Int64(M), Int64(K), Int64(N), n0, n1)
+        }
+    }
+}
+
+extension Ops {
+    /// The SIMD path the kernels take on this CPU (after any `FOLIO_KERNELS` cap): "avx512", "avx2",
+    /// "neon" or "portable"; with "+vnni" / "+bf16" when those AVX-512 extensions are used.
+    public static var kernelPath: String {
+        var name: String
+        switch ck_cpu_isa() {
+        case CK_ISA_AVX512: name = "avx512"
+        case CK_ISA_AVX2: name = "avx2"
+        case CK_ISA_NEON: name = "neon"
+        default: name = "portable"
+        }
+        if ck_int8_fast() != 0 { name += "+vnni" }
+        if ck_bf16_fast() != 0 { name += "+bf16" }
+        return name
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Hummingbird
+import KnowledgeBase
+import KnowledgeStore
+
+// JSON shapes of the knowledge-base routes (docs/knowledge-api.md). Outside names stay here.
+
+struct CollectionDTO: Encodable {
+    var name: String
+    var model: String
+    var dimensions: Int
+    var vectorEncoding: String
+    var maxChunkTokens: Int
+    var overlapTokens: Int
+    var createdAt: Date
+    var documentCount: Int
+    var chunkCount: Int
+
+    init(_ s: CollectionSpec, documents: Int, chunks: Int) {
+        name = s.name
+        model = KnowledgeBase.modelName(of: s.model)
+        dimensions = s.dimensions
+        vectorEncoding = s.vectorEncoding.rawValue
+        maxChunkTokens = s.maxChunkTokens
+        overlapTokens = s.overlapTokens
+        createdAt = s.createdAt
+        documentCount = documents
+        chunkCount = chunks
+    }
+}
+
+struct DocumentDTO: Encodable {
+    var id: Int64
+    var collection: String
+    var title: String
+    var source: String
+    var mediaType: String
+    var contentHash: String
+    var byteSize: Int
+    var metadata: [String: String]
+    var pageCount: Int
+    var chunkCount: Int
+    var tokenCount: Int
+    var addedAt: Date
+
+    init(_ d: DocumentSummary) {
+        id = d.id
+        collection = d.collection
+        title = d.title
+        source = d.source
+        mediaType = d.mediaType
+        contentHash = d.contentHash
+        byteSize = d.byteSize
+        metadata = d.metadata
+        pageCount = d.pageCount
+        chunkCount = d.chunkCount
+        tokenCount = d.tokenCount
+        addedAt = d.addedAt
+    }
+}
+
+struct ChunkDTO: Encodable {
+    var documentId: Int64
+    var ordinal: Int
+    var text: String
+    var start: Int
+    var end: Int
+    var page: Int?
+    var tokenCount: Int
+
+    init(_ c: StoredChunk) {
+        documentId = c.documentID
+        ordinal = c.ordinal
+        text = c.text
+        start = c.start
+        end = c.end
+        page = c.page
+        tokenCount = c.tokenCount
+    }
+}
+
+struct JobDTO: Encodable {
+    var id: Int64
+    var collection: String
+    var fileName: String
+    var state: String
+    var progress: Double
+    var error: String?
+    var documentId: Int64?
+    var message: String?
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ j: IngestJob) {
+        id = j.id
+        collection = j.collection
+        fileName = j.fileName
+        state = j.state.rawValue
+        progress = j.progress
+        error = j.error
+        documentId = j.documentID
+        message = j.message
+        createdAt = j.createdAt
+        updatedAt = j.updatedAt
+    }
+}
+
+struct HitDTO: Encodable {
+    var rank: Int
+    var documentId: Int64
+    var title: String
+    var source: String
+    var page: Int?
+    var ordinal: Int?
+    var start: Int?
+    var end: Int?
+    var text: String
+    var highlights: [[Int]]
+    var score: Double
+    var vectorScore: Double?
+    var keywordScore: Double?
+
+    init(_ r: SearchResult) {
+        rank = r.rank
+        documentId = r.documentID
+        title = r.title
+        source = r.source
+        page = r.page
+        ordinal = r.ordinal
+        start = r.start
+        end = r.end
+        text = r.text
+        highlights = r.highlights.map { [$0.lowerBound, $0.upperBound] }
+        score = r.score
+        vectorScore = r.vectorScore
+        keywordScore = r.keywordScore
+    }
+}
+
+struct SearchResponseDTO: Encodable {
+    var object = "search"
+    var mode: String
+    var target: String
+    var tookMs: Double
+    var data: [HitDTO]
+}
+
+struct ClusterDTO: Encodable {
+    struct Member: Encodable {
+        var id: Int64
+        var title: String
+        var source: String
+    }
+    var similarity: Double
+    var documents: [Member]
+}
+
+struct DuplicatesDTO: Encodable {
+    var threshold: Double
+    var clusters: [ClusterDTO]
+}
+
+/// `{"data": [...]}`
+struct ListDTO<T: Encodable>: Encodable {
+    var data: [T]
+}
+
+struct CreateCollectionRequest: Decodable {
+    var name: String
+    var dimensions: Int?
+    var vectorEncoding: String?
+    var maxChunkTokens: Int?
+    var overlapTokens: Int?
+    var model: String?
+}
+
+struct TextDocumentRequest: Decodable {
+    var text: String
+    var title: String?
+    var source: String?
+    var metadata: [String: String]?
+}
+
+struct SearchRequestDTO: Decodable {
+    var query: String
+    var k: Int?
+    var mode: String?
+    var target: String?
+    var documentIds: [Int64]?
+    var metadata: [String: String]?
+    var vectorWeight: Double?
+    var keywordWeight: Double?
+}
+
+enum KnowledgeJSON {
+    /// snake_case keys and ISO 8601 dates, as docs/knowledge-api.md shows.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        return Responses.json(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
+    }
+
+    static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }
+}

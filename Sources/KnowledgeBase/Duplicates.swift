@@ -1,0 +1,70 @@
+import Foundation
+import KnowledgeStore
+
+/// Documents whose document vectors are all linked by similarity at or above a threshold.
+public struct DuplicateCluster: Sendable, Equatable {
+    /// Members, oldest first.
+    public var documents: [DocumentSummary]
+    /// The lowest similarity of any linked pair in the cluster.
+    public var similarity: Double
+}
+
+extension KnowledgeBase {
+    /// Near-duplicate documents: pairs whose document vectors' cosine is at least `threshold`, grouped
+    /// transitively (single linkage), largest clusters first.
+    public func duplicates(in collection: String, threshold: Double = 0.95) async throws -> [DuplicateCluster] {
+        guard threshold > 0, threshold <= 1 else {
+            throw KnowledgeBaseError.badSearchParameter(name: "threshold", value: "\(threshold)", expected: "above 0 and at most 1")
+        }
+        let spec = try await boundCollection(collection)
+        let vectors = try await store.documentVectors(in: spec.name)
+        let n = vectors.count
+        var parent = Array(0..<n)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
+            return i
+        }
+        var weakest: [Int: Double] = [:]  // root -> lowest linked similarity
+        var linked: [(Int, Int, Double)] = []
+        for i in 0..<n {
+            for j in (i + 1)..<max(i + 1, n) {
+                let s = Double(Self.dot(vectors[i].vector, vectors[j].vector))
+                if s >= threshold { linked.append((i, j, s)) }
+            }
+        }
+        for (i, j, _) in linked {
+            let (a, b) = (root(i), root(j))
+            if a != b { parent[b] = a }
+        }
+        for (i, _, s) in linked { weakest[root(i)] = min(weakest[root(i)] ?? 1, s) }
+        var members: [Int: [Int]] = [:]
+        for i in 0..<n { members[root(i), default: []].append(i) }
+        var clusters: [DuplicateCluster] = []
+        for (r, list) in members where list.count > 1 {
+            var docs: [DocumentSummary] = []
+            for i in list { if let d = try await store.document(id: vectors[i].documentID) { docs.append(d) } }
+            docs.sort { ($0.addedAt, $0.id) < ($1.addedAt, $1.id) }
+            clusters.append(DuplicateCluster(documents: docs, similarity: weakest[r] ?? threshold))
+        }
+        return clusters.sorted { ($0.documents.count, $0.similarity) > ($1.documents.count, $1.similarity) }
+    }
+
+    /// Dot product in 16-wide lanes (the vectors are unit length, so this is the cosine).
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        let n = min(a.count, b.count)
+        var acc = SIMD16<Float>()
+        var i = 0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                while i + 16 <= n {
+                    acc += SIMD16(pa[i..<(i + 16)]) * SIMD16(pb[i..<(i + 16)])
+                    i += 16
+                }
+            }
+        }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+}

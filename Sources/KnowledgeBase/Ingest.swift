@@ -1,0 +1,138 @@
+import FolioEmbedder
+import Foundation
+import Ingestion
+import KnowledgeStore
+
+/// One file (or raw text) to add to a collection.
+public struct IngestRequest: Sendable {
+    public var collection: String
+    /// The upload's name: the document's `source`, the type hint, and the title when the file has none.
+    /// Only a label: it is never used as a path.
+    public var fileName: String
+    public var data: Data
+    public var metadata: [String: String]
+    /// A title that wins over the extracted one (raw text through the API).
+    public var title: String?
+
+    public init(collection: String, fileName: String, data: Data, metadata: [String: String] = [:], title: String? = nil) {
+        self.collection = collection
+        self.fileName = fileName
+        self.data = data
+        self.metadata = metadata
+        self.title = title
+    }
+}
+
+/// What adding a file did.
+public enum IngestOutcome: Sendable, Equatable {
+    /// A new document.
+    case added(DocumentSummary)
+    /// The file's source was stored with other content: the old version was replaced in the same transaction.
+    case replaced(DocumentSummary, previous: DocumentID)
+    /// The same source with the same content is already stored: nothing changed.
+    case unchanged(DocumentSummary)
+    /// The same content is already stored under another source: not stored twice.
+    case duplicate(of: DocumentSummary)
+
+    /// The stored document this outcome is about.
+    public var document: DocumentSummary {
+        switch self {
+        case .added(let d), .replaced(let d, _), .unchanged(let d), .duplicate(let d): d
+        }
+    }
+
+    /// A sentence for the user.
+    public var message: String {
+        switch self {
+        case .added(let d): "added as document \(d.id) with \(d.chunkCount) chunks"
+        case .replaced(let d, let old): "replaced document \(old) (changed content) by document \(d.id) with \(d.chunkCount) chunks"
+        case .unchanged(let d): "unchanged: already stored as document \(d.id)"
+        case .duplicate(let d): "exact duplicate of document \(d.id) '\(d.title)' (\(d.source)); not stored again"
+        }
+    }
+}
+
+/// Where an ingestion stands, for progress bars.
+public struct IngestProgress: Sendable, Equatable {
+    public enum Stage: String, Sendable { case extracting, chunking, embedding, storing }
+    public var stage: Stage
+    /// Chunks embedded so far and in all (0 before embedding).
+    public var chunksDone: Int
+    public var chunksTotal: Int
+    /// Tokens in the chunks embedded so far.
+    public var tokensDone: Int
+
+    /// 0…1 over the embedding stage (the long one).
+    public var fraction: Double { chunksTotal == 0 ? 0 : Double(chunksDone) / Double(chunksTotal) }
+}
+
+/// Counts a text's tokens with the model's tokenizer, without special tokens.
+struct ModelTokenCounter: TokenCounter {
+    let encoder: InputEncoder
+    func tokenCount(_ text: Substring) -> Int { encoder.ids(for: String(text), raw: true).count }
+}
+
+extension KnowledgeBase {
+    /// Extracts, chunks, embeds and stores one file in one transaction. Unchanged content is a no-op; changed
+    /// content under the same source replaces the old version; the same content under another source is reported
+    /// as a duplicate. Throws `IngestionError` for an unreadable file (nothing stored is touched).
+    public func ingest(
+        _ request: IngestRequest, progress: @Sendable (IngestProgress) -> Void = { _ in }
+    ) async throws -> IngestOutcome {
+        let spec = try await boundCollection(request.collection)
+        progress(.init(stage: .extracting, chunksDone: 0, chunksTotal: 0, tokensDone: 0))
+        let extracted = try Extractor.extract(data: request.data, fileName: request.fileName, limits: configuration.extraction)
+        let hash = SHA256.hex(extracted.text)
+        let source = request.fileName
+
+        let sameSource = try await store.document(withSource: source, in: spec.name)
+        if let existing = try await store.document(withContentHash: hash, in: spec.name) {
+            return existing.source == source ? .unchanged(existing) : .duplicate(of: existing)
+        }
+
+        progress(.init(stage: .chunking, chunksDone: 0, chunksTotal: 0, tokensDone: 0))
+        let counter = ModelTokenCounter(encoder: engine.encoder)
+        let chunker = Chunker(
+            options: ChunkingOptions(maxTokens: spec.maxChunkTokens, overlapTokens: spec.overlapTokens), counter: counter)
+        let pieces = chunker.chunks(of: extracted)
+
+        // Identical chunk text keeps its stored vector (a re-upload of an edited file embeds only what changed).
+        let hashes = pieces.map { SHA256.hex($0.text) }
+        let reused = try await store.chunkVectors(forTextHashes: Array(Set(hashes)), in: spec.name)
+        let missing = pieces.indices.filter { reused[hashes[$0]] == nil }
+        let total = pieces.count, alreadyDone = total - missing.count
+        let tokensBefore = pieces.indices.filter { reused[hashes[$0]] != nil }.reduce(0) { $0 + pieces[$1].tokenCount }
+        progress(.init(stage: .embedding, chunksDone: alreadyDone, chunksTotal: total, tokensDone: tokensBefore))
+        let fresh = try await embedDocuments(missing.map { pieces[$0].text }, dimensions: spec.dimensions) { done, _ in
+            let tokens = missing.prefix(done).reduce(tokensBefore) { $0 + pieces[$1].tokenCount }
+            progress(.init(stage: .embedding, chunksDone: alreadyDone + done, chunksTotal: total, tokensDone: tokens))
+        }
+        var vectors = [[Float]](repeating: [], count: pieces.count)
+        for (i, v) in zip(missing, fresh) { vectors[i] = v }
+        for i in pieces.indices where vectors[i].isEmpty { vectors[i] = reused[hashes[i]]! }
+
+        // The document vector: the first `documentVectorTokens` tokens of the whole text in one pass.
+        let limit = min(configuration.documentVectorTokens, engine.contextLength)
+        let suffix = engine.encoder.specialSuffix
+        var documentIDs = engine.encoder.ids(for: extracted.text)
+        let documentTokens = documentIDs.count - suffix.count
+        if documentIDs.count > limit { documentIDs = Array(documentIDs.prefix(limit - suffix.count)) + suffix }
+        let documentVector = try await engine.embed(
+            tokenized: [documentIDs], dimensions: spec.dimensions == engine.dimension ? nil : spec.dimensions,
+            truncate: false)[0]
+
+        progress(.init(stage: .storing, chunksDone: total, chunksTotal: total, tokensDone: pieces.reduce(0) { $0 + $1.tokenCount }))
+        let document = NewDocument(
+            collection: spec.name, title: request.title ?? extracted.title, source: source,
+            mediaType: extracted.mediaType, contentHash: hash, byteSize: request.data.count, metadata: request.metadata,
+            text: extracted.text, pages: extracted.pages.map { PageSpan(number: $0.number, start: $0.start, end: $0.end) },
+            tokenCount: documentTokens, vector: documentVector)
+        let chunks = pieces.indices.map { i in
+            NewChunk(
+                text: pieces[i].text, start: pieces[i].start, end: pieces[i].end, page: pieces[i].page,
+                tokenCount: pieces[i].tokenCount, textHash: hashes[i], vector: vectors[i])
+        }
+        let stored = try await store.addDocument(document, chunks: chunks, replacing: sameSource?.id)
+        return sameSource.map { .replaced(stored, previous: $0.id) } ?? .added(stored)
+    }
+}

@@ -1,0 +1,101 @@
+import FolioEmbedder
+import Foundation
+import Ingestion
+import KnowledgeStore
+
+/// The knowledge base's use cases over a store and a model: collections, ingestion (extract → chunk →
+/// embed → store), search by meaning, keywords or both, and near-duplicate documents.
+///
+/// ```swift
+/// let kb = KnowledgeBase(store: try SQLiteStore(path: "kb.sqlite"), engine: embedder, configuration: .init(model: path))
+/// _ = try await kb.createCollection(name: "papers")
+/// let outcome = try await kb.ingest(.init(collection: "papers", fileName: "paper.pdf", data: bytes))
+/// let hits = try await kb.search(.init(collection: "papers", query: "sparse attention"))
+/// ```
+public final class KnowledgeBase: Sendable {
+    public let store: any KnowledgeStore
+    public let engine: any EmbeddingEngine
+    public let configuration: KnowledgeBaseConfiguration
+
+    public init(store: any KnowledgeStore, engine: any EmbeddingEngine, configuration: KnowledgeBaseConfiguration) {
+        self.store = store
+        self.engine = engine
+        self.configuration = configuration
+    }
+
+    /// The name a model locator is compared by: its last path component without `.gguf`
+    /// (`/models/qwen3-0.6b-q8_0.gguf` and `qwen3-0.6b-q8_0` name the same model).
+    public static func modelName(of locator: String) -> String {
+        var trimmed = Substring(locator)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let last = trimmed.split(separator: "/").last.map(String.init) ?? String(trimmed)
+        return last.lowercased().hasSuffix(".gguf") ? String(last.dropLast(5)) : last
+    }
+
+    public var modelName: String { Self.modelName(of: configuration.model) }
+
+    // MARK: Collections
+
+    /// Creates a collection bound to this knowledge base's model. `dimensions` defaults to the model's full
+    /// size; a smaller value keeps the first N values of every vector (Matryoshka).
+    public func createCollection(
+        name: String, dimensions: Int? = nil, vectorEncoding: VectorEncoding = .f32, maxChunkTokens: Int = 512,
+        overlapTokens: Int = 64
+    ) async throws -> CollectionSpec {
+        try StoreError.validate(name: name)
+        let full = engine.dimension
+        let d = dimensions ?? full
+        guard (min(32, full)...full).contains(d) else {
+            throw KnowledgeBaseError.badDimensions(requested: d, minimum: min(32, full), maximum: full)
+        }
+        let limit = min(8192, engine.contextLength - engine.encoder.specialSuffix.count - 1)
+        guard (16...max(16, limit)).contains(maxChunkTokens), overlapTokens >= 0, overlapTokens * 2 < maxChunkTokens else {
+            throw KnowledgeBaseError.badChunking(maxTokens: maxChunkTokens, overlapTokens: overlapTokens, contextLimit: limit)
+        }
+        return try await store.createCollection(CollectionSpec(
+            name: name, model: configuration.model, dimensions: d, vectorEncoding: vectorEncoding,
+            maxChunkTokens: maxChunkTokens, overlapTokens: overlapTokens))
+    }
+
+    /// The collection, checked to be bound to this model.
+    public func boundCollection(_ name: String) async throws -> CollectionSpec {
+        guard let spec = try await store.collection(named: name) else { throw StoreError.collectionNotFound(name) }
+        let bound = Self.modelName(of: spec.model)
+        guard bound == modelName, spec.dimensions <= engine.dimension else {
+            throw KnowledgeBaseError.modelMismatch(collection: name, boundTo: bound, serving: modelName)
+        }
+        return spec
+    }
+
+    // MARK: Embedding helpers
+
+    /// Embeds texts as documents, `batchTokens` at a time, reporting the inputs done after each call.
+    func embedDocuments(
+        _ texts: [String], dimensions: Int, progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> [[Float]] {
+        let ids = texts.map { engine.encoder.ids(for: $0) }
+        var out: [[Float]] = []
+        out.reserveCapacity(ids.count)
+        var start = 0
+        while start < ids.count {
+            var end = start, used = 0
+            while end < ids.count, end == start || used + ids[end].count <= configuration.embeddingBatchTokens {
+                used += ids[end].count
+                end += 1
+            }
+            out += try await engine.embed(tokenized: Array(ids[start..<end]), dimensions: cut(dimensions), truncate: true)
+            start = end
+            progress(start, ids.count)
+        }
+        return out
+    }
+
+    /// Embeds a query with the model's query instruction.
+    func embedQuery(_ query: String, dimensions: Int) async throws -> [Float] {
+        let ids = engine.encoder.ids(for: query, instruction: configuration.queryInstruction)
+        return try await engine.embed(tokenized: [ids], dimensions: cut(dimensions), truncate: true)[0]
+    }
+
+    /// nil when the collection keeps the full vector (no renormalisation needed beyond the engine's).
+    private func cut(_ dimensions: Int) -> Int? { dimensions == engine.dimension ? nil : dimensions }
+}

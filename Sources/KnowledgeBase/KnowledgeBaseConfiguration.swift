@@ -1,0 +1,36 @@
+import FolioEmbedder
+import Foundation
+import Ingestion
+
+/// Settings of a knowledge base, with documented defaults.
+public struct KnowledgeBaseConfiguration: Sendable {
+    /// The model locator collections are bound to: a file or folder path, or a repo id. Compared by name
+    /// (`KnowledgeBase.modelName(of:)`), so the same model at another path still matches.
+    public var model: String
+    /// The task text for queries (`Instruct: {task}\nQuery:{text}`); nil embeds queries as they are (BERT models).
+    public var queryInstruction: String?
+    /// Tokens of a document the document vector covers (Qwen3-Embedding's 32,768-token context), capped by
+    /// the model's context.
+    public var documentVectorTokens: Int
+    /// Limits on uploaded files.
+    public var extraction: ExtractionLimits
+    /// Tokens per engine call while embedding chunks; progress is reported after each call.
+    public var embeddingBatchTokens: Int
+
+    public init(
+        model: String, queryInstruction: String? = nil, documentVectorTokens: Int = 32_768,
+        extraction: ExtractionLimits = .init(), embeddingBatchTokens: Int = 8192
+    ) {
+        self.model = model
+        self.queryInstruction = queryInstruction
+        self.documentVectorTokens = documentVectorTokens
+        self.extraction = extraction
+        self.embeddingBatchTokens = embeddingBatchTokens
+    }
+
+    /// The query instruction a model expects: Qwen3-Embedding (last-token pooling) is trained with
+    /// instructions; BERT-family models take queries as they are.
+    public static func defaultQueryInstruction(for encoder: InputEncoder) -> String? {
+        encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Ingestion
+import KnowledgeStore
+
+/// Failures of the knowledge base's use cases, each saying what was expected and how to fix it.
+/// Store and extraction errors pass through as `StoreError` and `IngestionError`.
+public enum KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
+    /// The collection was made with another model; its vectors cannot be compared with this one's.
+    case modelMismatch(collection: String, boundTo: String, serving: String)
+    case badDimensions(requested: Int, minimum: Int, maximum: Int)
+    case badChunking(maxTokens: Int, overlapTokens: Int, contextLimit: Int)
+    case emptyQuery
+    case badSearchParameter(name: String, value: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case let .modelMismatch(c, bound, serving):
+            "collection '\(c)' was built with the model '\(bound)', but this Folio runs '\(serving)': vectors of two models "
+                + "cannot be compared; run Folio with '\(bound)', or create a new collection for '\(serving)'"
+        case let .badDimensions(r, lo, hi):
+            "dimensions \(r) is not available; choose between \(lo) and \(hi) (the model's full size)"
+        case let .badChunking(m, o, limit):
+            "chunking of \(m) tokens with \(o) overlap is not valid; the chunk length must be 16 to \(limit) tokens "
+                + "and the overlap less than half of it"
+        case .emptyQuery:
+            "the query is empty; give some words to search for"
+        case let .badSearchParameter(name, value, expected):
+            "\(name) \(value) is not valid; expected \(expected)"
+        }
+    }
+}

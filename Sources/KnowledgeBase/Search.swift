@@ -1,0 +1,184 @@
+import Foundation
+import KnowledgeStore
+
+/// How a search ranks.
+public enum SearchMode: String, Sendable, Codable, CaseIterable {
+    /// Reciprocal rank fusion of the meaning and keyword rankings.
+    case hybrid
+    /// Cosine similarity of the query's and the passages' vectors.
+    case vector
+    /// BM25 over the words (Chinese and Japanese by character bigrams).
+    case keyword
+}
+
+/// A search of one collection, with documented defaults.
+public struct SearchRequest: Sendable {
+    public var collection: String
+    public var query: String
+    /// Results wanted (1…1000).
+    public var k: Int
+    public var mode: SearchMode
+    public var target: SearchTarget
+    public var filter: SearchFilter
+    /// Weights of the two rankings in hybrid mode: score = Σ weight / (60 + rank).
+    public var vectorWeight: Double
+    public var keywordWeight: Double
+
+    public init(
+        collection: String, query: String, k: Int = 10, mode: SearchMode = .hybrid, target: SearchTarget = .chunks,
+        filter: SearchFilter = .none, vectorWeight: Double = 1, keywordWeight: Double = 1
+    ) {
+        self.collection = collection
+        self.query = query
+        self.k = k
+        self.mode = mode
+        self.target = target
+        self.filter = filter
+        self.vectorWeight = vectorWeight
+        self.keywordWeight = keywordWeight
+    }
+}
+
+/// One result, ready to show: where it is, the passage, the query's words marked in it, and its scores.
+public struct SearchResult: Sendable, Equatable {
+    /// 1-based.
+    public var rank: Int
+    public var documentID: DocumentID
+    public var title: String
+    public var source: String
+    public var page: Int?
+    /// The chunk's position and offsets in its document; nil when searching documents.
+    public var ordinal: Int?
+    public var start: Int?
+    public var end: Int?
+    /// The chunk's text, or the document's first 300 characters.
+    public var text: String
+    /// Spans of `text` (Unicode scalar offsets) holding the query's words.
+    public var highlights: [Range<Int>]
+    /// The ranking score of the mode: cosine, BM25, or the fused score.
+    public var score: Double
+    public var vectorScore: Double?
+    public var keywordScore: Double?
+}
+
+extension KnowledgeBase {
+    /// Reciprocal-rank-fusion constant (Cormack et al. 2009).
+    static let rrfK = 60.0
+
+    /// Searches a collection by meaning, keywords or both. Queries get the model's query instruction.
+    public func search(_ request: SearchRequest) async throws -> [SearchResult] {
+        let query = request.query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !query.isEmpty else { throw KnowledgeBaseError.emptyQuery }
+        guard (1...1000).contains(request.k) else {
+            throw KnowledgeBaseError.badSearchParameter(name: "k", value: "\(request.k)", expected: "1 to 1000")
+        }
+        guard request.vectorWeight >= 0, request.keywordWeight >= 0, request.vectorWeight + request.keywordWeight > 0 else {
+            throw KnowledgeBaseError.badSearchParameter(
+                name: "weights", value: "\(request.vectorWeight), \(request.keywordWeight)", expected: "non-negative, not both 0")
+        }
+        let spec = try await boundCollection(request.collection)
+        // Fusion looks deeper than k so a passage ranked moderately by both lists can surface.
+        let depth = request.mode == .hybrid ? max(request.k * 4, 50) : request.k
+        var vectorHits: [SearchHit] = [], keywordHits: [SearchHit] = []
+        if request.mode != .keyword {
+            let q = try await embedQuery(query, dimensions: spec.dimensions)
+            vectorHits = try await store.vectorSearch(
+                collection: spec.name, query: q, k: depth, target: request.target, filter: request.filter)
+        }
+        if request.mode != .vector {
+            keywordHits = try await store.keywordSearch(
+                collection: spec.name, query: query, k: depth, target: request.target, filter: request.filter)
+        }
+        let ranked = Self.fuse(
+            vector: vectorHits, keyword: keywordHits, mode: request.mode,
+            weights: (request.vectorWeight, request.keywordWeight)
+        ).prefix(request.k)
+        return try await present(Array(ranked), query: query)
+    }
+
+    /// A hit's identity: the chunk (document, ordinal) or the whole document.
+    struct HitKey: Hashable {
+        var document: DocumentID
+        var ordinal: Int?
+    }
+
+    struct Ranked {
+        var hit: SearchHit
+        var score: Double
+        var vector: Double?
+        var keyword: Double?
+    }
+
+    /// Orders hits by the mode's score; in hybrid mode by Σ weight / (60 + rank) over the two lists.
+    static func fuse(vector: [SearchHit], keyword: [SearchHit], mode: SearchMode, weights: (Double, Double)) -> [Ranked] {
+        switch mode {
+        case .vector: return vector.map { Ranked(hit: $0, score: $0.score, vector: $0.score) }
+        case .keyword: return keyword.map { Ranked(hit: $0, score: $0.score, keyword: $0.score) }
+        case .hybrid:
+            var merged: [HitKey: Ranked] = [:]
+            var order: [HitKey] = []
+            for (list, weight, isVector) in [(vector, weights.0, true), (keyword, weights.1, false)] {
+                for (rank, hit) in list.enumerated() {
+                    let key = HitKey(document: hit.documentID, ordinal: hit.chunk?.ordinal)
+                    if merged[key] == nil {
+                        merged[key] = Ranked(hit: hit, score: 0)
+                        order.append(key)
+                    }
+                    merged[key]!.score += weight / (rrfK + Double(rank + 1))
+                    if isVector { merged[key]!.vector = hit.score } else { merged[key]!.keyword = hit.score }
+                }
+            }
+            // Stable: ties keep the vector list's order.
+            return order.enumerated().sorted { a, b in
+                let (x, y) = (merged[a.element]!.score, merged[b.element]!.score)
+                return x != y ? x > y : a.offset < b.offset
+            }.map { merged[$0.element]! }
+        }
+    }
+
+    /// Adds titles, passages and highlights.
+    private func present(_ ranked: [Ranked], query: String) async throws -> [SearchResult] {
+        let queryTerms = Set(KeywordSegmenter.termTexts(query))
+        var documents: [DocumentID: DocumentSummary] = [:]
+        var results: [SearchResult] = []
+        for (i, r) in ranked.enumerated() {
+            let id = r.hit.documentID
+            if documents[id] == nil { documents[id] = try await store.document(id: id) }
+            guard let doc = documents[id] else { continue }  // deleted since the search ran
+            var text: String, page: Int?
+            if let chunk = r.hit.chunk {
+                text = chunk.text
+                page = chunk.page
+            } else {
+                let full = try await store.documentText(id: id)
+                text = String(String.UnicodeScalarView(full.text.unicodeScalars.prefix(300)))
+                page = full.pages.first?.number
+            }
+            results.append(SearchResult(
+                rank: i + 1, documentID: id, title: doc.title, source: doc.source, page: page,
+                ordinal: r.hit.chunk?.ordinal, start: r.hit.chunk?.start, end: r.hit.chunk?.end, text: text,
+                highlights: Self.highlights(in: text, terms: queryTerms), score: r.score, vectorScore: r.vector,
+                keywordScore: r.keyword))
+        }
+        return results
+    }
+
+    /// Scalar-offset spans of `text` whose keyword terms are among `terms`, merged where they touch or overlap.
+    static func highlights(in text: String, terms: Set<String>) -> [Range<Int>] {
+        guard !terms.isEmpty else { return [] }
+        var spans: [Range<Int>] = []
+        var cursor = text.startIndex, offset = 0
+        for term in KeywordSegmenter.terms(in: text) where terms.contains(term.text) {
+            offset += text.unicodeScalars[cursor..<term.range.lowerBound].count
+            let length = text.unicodeScalars[term.range].count
+            cursor = term.range.lowerBound
+            let span = offset..<(offset + length)
+            if let last = spans.last, span.lowerBound <= last.upperBound {
+                spans[spans.count - 1] = last.lowerBound..<max(last.upperBound, span.upperBound)
+            } else {
+                spans.append(span)
+            }
+        }
+        return spans
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The knowledge base's storage seam. `SQLiteStore` (embedded, the default) and `PostgresStore` (shared by
+/// several servers) implement it; one contract test suite runs against both.
+///
+/// Every method is atomic: a document and its chunks and vectors appear together or not at all, so a crash or
+/// `kill -9` leaves no partial document. Vectors are unit length; scores are dot products.
+public protocol KnowledgeStore: Sendable {
+    // MARK: Collections
+
+    /// Creates a collection. Throws `StoreError.collectionExists` if the name is taken.
+    func createCollection(_ spec: CollectionSpec) async throws -> CollectionSpec
+    /// The collection's settings, or nil.
+    func collection(named name: String) async throws -> CollectionSpec?
+    /// Every collection with its counts, by name.
+    func collections() async throws -> [CollectionSummary]
+    /// Deletes a collection with all its documents, chunks, vectors and jobs. Throws `collectionNotFound`.
+    func deleteCollection(named name: String) async throws
+
+    // MARK: Documents
+
+    /// Adds a document and its chunks in one transaction. With `replacing`, that document (of the same
+    /// collection) is deleted in the same transaction, so readers see the old version or the new, never neither.
+    /// Throws `collectionNotFound`, `documentNotFound` (for `replacing`), `dimensionMismatch` (any vector's length
+    /// differs from the collection's `dimensions`).
+    func addDocument(_ document: NewDocument, chunks: [NewChunk], replacing: DocumentID?) async throws -> DocumentSummary
+    /// The document of `collection` with this content hash, if any (exact-duplicate check).
+    func document(withContentHash hash: String, in collection: String) async throws -> DocumentSummary?
+    /// The newest document of `collection` with this source, if any (to replace a changed file).
+    func document(withSource source: String, in collection: String) async throws -> DocumentSummary?
+    func document(id: DocumentID) async throws -> DocumentSummary?
+    /// The extracted text and page spans of a document. Throws `documentNotFound`.
+    func documentText(id: DocumentID) async throws -> (text: String, pages: [PageSpan])
+    /// Documents of a collection, oldest first, `limit` at most after skipping `offset`.
+    func documents(in collection: String, offset: Int, limit: Int) async throws -> [DocumentSummary]
+    /// A document's chunks in order.
+    func chunks(of document: DocumentID) async throws -> [StoredChunk]
+    /// Deletes a document with its chunks and vectors. Throws `documentNotFound`.
+    func deleteDocument(id: DocumentID) async throws
+    /// Stored chunk vectors of `collection` keyed by chunk text hash, for the hashes given that exist
+    /// (identical chunk text is not embedded twice).
+    func chunkVectors(forTextHashes hashes: [String], in collection: String) async throws -> [String: [Float]]
+
+    // MARK: Search
+
+    /// Exact (or, for a store with an approximate index, approximate) top-k by dot product with `query` [D],
+    /// best first.
+    func vectorSearch(
+        collection: String, query: [Float], k: Int, target: SearchTarget, filter: SearchFilter
+    ) async throws -> [SearchHit]
+    /// Top-k by BM25 (or the store's full-text rank) for the query's words, best first. Chinese and Japanese
+    /// text is matched too (see `KeywordSegmenter`). Empty for a query with no words.
+    func keywordSearch(
+        collection: String, query: String, k: Int, target: SearchTarget, filter: SearchFilter
+    ) async throws -> [SearchHit]
+    /// Every document vector of a collection, for near-duplicate clustering.
+    func documentVectors(in collection: String) async throws -> [DocumentVector]
+
+    // MARK: Ingestion jobs
+
+    /// Records an upload to ingest, with its bytes, as `queued`.
+    func enqueueJob(collection: String, fileName: String, payload: Data, metadata: [String: String]) async throws -> IngestJob
+    /// Updates a job's state, progress, error, message and document.
+    func updateJob(_ job: IngestJob) async throws
+    func job(id: JobID) async throws -> IngestJob?
+    /// Jobs of a collection (all collections when nil), newest first, at most `limit`.
+    func jobs(in collection: String?, limit: Int) async throws -> [IngestJob]
+    /// Jobs not yet `done` or `failed`, oldest first: the queue to resume after a restart.
+    func pendingJobs() async throws -> [IngestJob]
+    /// The uploaded bytes and metadata of a job; nil once the job has finished (payloads are dropped then).
+    func jobPayload(id: JobID) async throws -> (data: Data, metadata: [String: String])?
+}

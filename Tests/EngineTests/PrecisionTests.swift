@@ -1,0 +1,53 @@
+import FolioEmbedder
+import FolioTensor
+import Foundation
+import Testing
+
+/// Float GGUF files of the tiny model, with the transformers (float32) reference each was checked against.
+private let floatFiles = ["f32", "f16", "bf16"].map {
+    modelsFolder.appendingPathComponent("qwen3-tiny-gqa2/qwen3-tiny-gqa2-\($0).gguf").path
+}
+
+@Suite("bf16 precision")
+struct PrecisionTests {
+    @Test("At bf16, float GGUF models keep a cosine of at least 0.999 to transformers' float32 vectors",
+          arguments: floatFiles)
+    func bf16MatchesReference(path: String) throws {
+        let reference = try Reference.load(URL(fileURLWithPath: path + ".reference.json"))
+        let embedder = try Embedder.load(path: path, configuration: .init(precision: .bf16))
+        #expect(embedder.precisionUsed == (Ops.bf16Available ? .bf16 : .f32))
+        let out = try embedder.embed(reference.inputs.map(\.text))
+        for (e, input) in zip(out, reference.inputs) {
+            let cos = cosine(e.vector, input.embedding)
+            #expect(cos >= 0.999, "\(input.label): cosine \(cos) at \(embedder.precisionUsed)")
+        }
+        let queries = try embedder.embed(reference.queries.inputs.map(\.text),
+                                         options: .init(instruction: reference.queries.task))
+        for (e, query) in zip(queries, reference.queries.inputs) {
+            #expect(cosine(e.vector, query.embedding) >= 0.999, "query \(query.label)")
+        }
+    }
+
+    @Test("bf16 really changes the arithmetic of float weights, and f32 stays the default")
+    func bf16DiffersFromF32() throws {
+        try #require(Ops.bf16Available, "this CPU has no AVX-512 BF16; bf16 falls back to f32")
+        let path = floatFiles[1]
+        let f32 = try Embedder.load(path: path)
+        let bf16 = try Embedder.load(path: path, configuration: .init(precision: .bf16))
+        #expect(f32.configuration.precision == .f32 && f32.precisionUsed == .f32)
+        let text = "The quick brown fox jumps over the lazy dog."
+        let (a, b) = (try f32.embed([text])[0].vector, try bf16.embed([text])[0].vector)
+        #expect(a != b, "bf16 and f32 vectors are bit-identical: is the bf16 path taken?")
+        #expect(cosine(a, b) >= 0.999)
+    }
+
+    @Test("Quantised weights ignore bf16 and run as before")
+    func quantisedIgnoresBF16() throws {
+        let path = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2/qwen3-tiny-gqa2-q8_0.gguf").path
+        let plain = try Embedder.load(path: path)
+        let bf16 = try Embedder.load(path: path, configuration: .init(precision: .bf16))
+        #expect(bf16.precisionUsed == .f32)
+        let text = "Quantised weights use int8 activations whatever the precision."
+        #expect(try plain.embed([text])[0].vector == bf16.embed([text])[0].vector)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import KnowledgeStore
+import Testing
+
+@Suite("Store contract: ingestion jobs")
+struct JobContractTests {
+    @Test("A job goes from queued to done; its payload is dropped and it leaves the pending queue",
+          arguments: StoreKind.available)
+    func lifecycle(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            _ = try await store.createCollection(Make.spec("jobs"))
+            _ = try await store.createCollection(Make.spec("more"))
+            let bytes = Data((0..<3000).map { UInt8($0 % 251) })
+            var job = try await store.enqueueJob(collection: "jobs", fileName: "paper.pdf", payload: bytes, metadata: ["by": "me"])
+            let other = try await store.enqueueJob(collection: "more", fileName: "b.txt", payload: Data("b".utf8), metadata: [:])
+            #expect(job.state == .queued && job.collection == "jobs" && job.fileName == "paper.pdf" && job.progress == 0)
+            #expect(try await store.job(id: job.id) == job)
+            let payload = try #require(try await store.jobPayload(id: job.id))
+            #expect(payload.data == bytes && payload.metadata == ["by": "me"])
+            #expect(try await store.pendingJobs().map(\.id) == [job.id, other.id])
+
+            job.state = .embedding
+            job.progress = 0.5
+            try await store.updateJob(job)
+            let running = try #require(try await store.job(id: job.id))
+            #expect(running.state == .embedding && running.progress == 0.5)
+            #expect(try await store.jobPayload(id: job.id)?.data == bytes, "kept while the job runs")
+
+            job.state = .done
+            job.progress = 1
+            job.message = "stored"
+            try await store.updateJob(job)
+            let done = try #require(try await store.job(id: job.id))
+            #expect(done.state == .done && done.message == "stored" && done.error == nil)
+            #expect(try await store.jobPayload(id: job.id) == nil)
+            #expect(try await store.pendingJobs().map(\.id) == [other.id])
+
+            var failed = other
+            failed.state = .failed
+            failed.error = "not a PDF"
+            try await store.updateJob(failed)
+            #expect(try await store.job(id: other.id)?.error == "not a PDF")
+            #expect(try await store.pendingJobs().isEmpty)
+
+            #expect(try await store.jobs(in: nil, limit: 10).map(\.id) == [other.id, job.id], "newest first")
+            #expect(try await store.jobs(in: "jobs", limit: 10).map(\.id) == [job.id])
+            #expect(try await store.jobs(in: nil, limit: 1).map(\.id) == [other.id])
+            var missing = job
+            missing.id = job.id + 1000
+            await #expect(throws: StoreError.jobNotFound(missing.id)) { try await store.updateJob(missing) }
+            #expect(try await store.job(id: missing.id) == nil)
+        }
+    }
+
+    @Test("A job records the document it produced", arguments: StoreKind.available)
+    func documentLink(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            var rng = SeededRandom(seed: 12)
+            _ = try await store.createCollection(Make.spec("jobs"))
+            var job = try await store.enqueueJob(collection: "jobs", fileName: "a.txt", payload: Data("a".utf8), metadata: [:])
+            let (doc, chunks) = Make.document("jobs", chunkTexts: ["a"], rng: &rng)
+            let added = try await store.addDocument(doc, chunks: chunks, replacing: nil)
+            job.state = .done
+            job.documentID = added.id
+            try await store.updateJob(job)
+            #expect(try await store.job(id: job.id)?.documentID == added.id)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import KnowledgeStore
+import PostgresStore
+
+/// The server the PostgreSQL tests use (`scripts/postgres.sh start` prints one), or nil.
+var postgresTestURL: String? { ProcessInfo.processInfo.environment["FOLIO_TEST_POSTGRES_URL"] }
+
+struct PostgresTestURLMissing: Error, CustomStringConvertible {
+    var description: String {
+        "FOLIO_TEST_POSTGRES_URL is not set; start a server with `scripts/postgres.sh start` and export the URL it prints"
+    }
+}
+
+/// `url` with a fresh schema name and test-sized pool settings appended.
+func postgresTestStoreURL(_ url: String, schema: String, acquireTimeout: Int = 10) -> String {
+    url + (url.contains("?") ? "&" : "?") + "schema=\(schema)&pool_max=4&acquire_timeout=\(acquireTimeout)"
+}
+
+/// A random schema name, so tests running in parallel never share tables.
+func freshPostgresSchema() -> String {
+    "folio_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+}
+
+/// A fresh, empty PostgreSQL store in its own schema of the `FOLIO_TEST_POSTGRES_URL` server; cleanup drops
+/// the schema and closes the pool.
+func makePostgresTestStore() async throws -> (store: any KnowledgeStore, cleanup: () async throws -> Void) {
+    guard let url = postgresTestURL else { throw PostgresTestURLMissing() }
+    let store = try PostgresStore(url: postgresTestStoreURL(url, schema: freshPostgresSchema()))
+    do {
+        try await store.migrate()
+    } catch {
+        await store.close()
+        throw error
+    }
+    return (store, {
+        do {
+            try await store.dropSchema()
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    })
+}

@@ -1,0 +1,54 @@
+import Foundation
+import KnowledgeStore
+import SQLiteStore
+import Testing
+
+/// The stores the contract suite runs against. PostgreSQL joins when `FOLIO_TEST_POSTGRES_URL` names a server.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static var available: [StoreKind] {
+        ProcessInfo.processInfo.environment["FOLIO_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+}
+
+/// A fresh, empty store for one test.
+struct TestStore {
+    var store: any KnowledgeStore
+    /// Opens the same data again as a new store value (nil where the kind cannot).
+    var reopen: (() async throws -> any KnowledgeStore)?
+    var cleanup: () async throws -> Void
+}
+
+func makeStore(_ kind: StoreKind) async throws -> TestStore {
+    switch kind {
+    case .sqlite:
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("folio-store-\(UUID().uuidString)")
+        let path = folder.appendingPathComponent("kb/folio.sqlite").path  // a missing folder: the store creates it
+        return TestStore(
+            store: try SQLiteStore(path: path),
+            reopen: { try SQLiteStore(path: path) },
+            cleanup: { try? FileManager.default.removeItem(at: folder) })
+    case .postgres:
+        let (store, cleanup) = try await makePostgresTestStore()
+        return TestStore(store: store, reopen: nil, cleanup: cleanup)
+    }
+}
+
+/// Runs `body` with a fresh store of `kind`, cleaning up afterwards whatever happens.
+func withTestStore(_ kind: StoreKind, _ body: (TestStore) async throws -> Void) async throws {
+    let made = try await makeStore(kind)
+    do {
+        try await body(made)
+    } catch {
+        try? await made.cleanup()
+        throw error
+    }
+    try await made.cleanup()
+}
+
+func withStore(_ kind: StoreKind, _ body: (any KnowledgeStore) async throws -> Void) async throws {
+    try await withTestStore(kind) { try await body($0.store) }
+}
