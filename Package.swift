@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "folio", targets: ["FolioCLI"]),
         .library(name: "FolioEmbedder", targets: ["FolioEmbedder"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "KnowledgeBase", targets: ["KnowledgeBase", "KnowledgeStore", "SQLiteStore"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +35,8 @@ let package = Package(
         .target(name: "Ingestion"),
         // The storage protocol and domain types; the two stores implement it.
         .target(name: "KnowledgeStore"),
+        // Hugging Face hub downloads into the huggingface_hub cache layout; Foundation only.
+        .target(name: "ModelHub"),
         .target(name: "SQLiteStore", dependencies: ["KnowledgeStore", "CKernels", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "PostgresStore", dependencies: ["KnowledgeStore", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // Use cases: ingest (extract -> chunk -> embed -> store), hybrid search, duplicates, the job queue.
@@ -49,7 +53,7 @@ let package = Package(
             name: "FolioCLI",
             dependencies: [
                 "FolioEmbedder", "FolioModels", "HTTPServer", "KnowledgeBase", "KnowledgeStore", "SQLiteStore", "PostgresStore",
-                "Ingestion",
+                "Ingestion", "ModelHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,11 +61,12 @@ let package = Package(
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "FolioTensor"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Tokenization"]),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "KnowledgeStoreTests", dependencies: ["KnowledgeStore", "SQLiteStore", "PostgresStore"]),
         .testTarget(
             name: "KnowledgeBaseTests",
             dependencies: [
-                "KnowledgeBase", "KnowledgeStore", "SQLiteStore", "Ingestion", "FolioEmbedder", "FolioCLI",
+                "KnowledgeBase", "KnowledgeStore", "SQLiteStore", "PostgresStore", "Ingestion", "FolioEmbedder", "FolioCLI",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "FolioEmbedder", "KnowledgeStore", "SQLiteStore"]),

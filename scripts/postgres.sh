@@ -58,6 +58,13 @@ start() {
             || { cat "$data.initdb.log" >&2; exit 1; }
     fi
     if ! is_running; then
+        # The server must not keep its caller's descriptors open: a caller waiting for end-of-file on one
+        # (Foundation's Process does, to see its child exit) would wait for as long as the server runs.
+        # 255 is the descriptor bash reads this script from.
+        for fd in /proc/$$/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
         # Loopback TCP only; the Unix socket lives in the data folder. maintenance_work_mem lets an HNSW
         # build of 100,000 1,024-d vectors stay in memory (pgvector slows down a lot once the graph spills).
         as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \

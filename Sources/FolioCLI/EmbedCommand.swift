@@ -3,7 +3,7 @@ import FolioEmbedder
 import Foundation
 
 /// `folio embed`: JSON Lines of texts in, JSON Lines of vectors out.
-struct EmbedCommand: ParsableCommand {
+struct EmbedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
         abstract: "Embed JSON Lines input (a string or {\"text\": ...} per line) into JSON Lines vectors.")
@@ -18,10 +18,11 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Linear-layer arithmetic for float weights: f32 or bf16 (AVX-512 BF16; f32 elsewhere).")
     var precision: EmbedderConfiguration.Precision = .f32
 
-    func run() throws {
+    func run() async throws {
         do {
             let texts = try readInputTexts(path: input)
-            let embedder = try Embedder.load(path: model, configuration: .init(threads: threads, precision: precision))
+            let modelPath = try await ModelLocator.localPath(for: model)
+            let embedder = try Embedder.load(path: modelPath, configuration: .init(threads: threads, precision: precision))
             let options = EmbedOptions(instruction: instruction, dimensions: dimensions, truncate: truncate)
             let writer = try LineWriter(path: output)
             // Chunks keep memory flat for long inputs files; results are written in input order.

@@ -12,7 +12,7 @@ struct Folio: AsyncParsableCommand {
 
 /// Prints an error the way a user can act on it, with no stack trace, and exits non-zero.
 func fail(_ error: any Error) -> ExitCode {
-    let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
+    let message = String(describing: error)
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     return ExitCode(1)
 }

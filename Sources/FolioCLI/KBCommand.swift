@@ -11,21 +11,23 @@ struct KBCommand: AsyncParsableCommand {
         abstract: "Build and search a knowledge base: collections of documents, chunked and embedded.",
         subcommands: [
             KBCreateCommand.self, KBAddCommand.self, KBSearchCommand.self, KBListCommand.self, KBRemoveCommand.self,
-            KBDuplicatesCommand.self,
+            KBDuplicatesCommand.self, KBMigrateCommand.self, KBBenchCommand.self,
         ])
 }
 
 /// Loads the model a collection is bound to and builds the knowledge base over it.
 func openKnowledgeBase(store: any KnowledgeStore, collection: String, threads: Int?) async throws -> KnowledgeBase {
     guard let spec = try await store.collection(named: collection) else { throw StoreError.collectionNotFound(collection) }
-    return try knowledgeBase(store: store, model: spec.model, threads: threads)
+    return try knowledgeBase(
+        store: store, model: spec.model, threads: threads, loadingFrom: try await ModelLocator.localPath(for: spec.model))
 }
 
-/// A knowledge base over `store` with the model at `model`, using the model's own query instruction.
-func knowledgeBase(store: any KnowledgeStore, model: String, threads: Int?) throws -> KnowledgeBase {
+/// A knowledge base over `store` with the model at `model`, using the model's own query instruction. `path` is where
+/// the model is on disk when `model` is a Hugging Face reference (see `ModelLocator`).
+func knowledgeBase(store: any KnowledgeStore, model: String, threads: Int?, loadingFrom path: String? = nil) throws -> KnowledgeBase {
     let embedder: Embedder
     do {
-        embedder = try Embedder.load(path: model, configuration: .init(threads: threads))
+        embedder = try Embedder.load(path: path ?? model, configuration: .init(threads: threads))
     } catch {
         throw ValidationError("cannot load the model '\(model)': \(error); pass --model PATH to a .gguf file or model folder")
     }
@@ -51,7 +53,8 @@ struct KBCreateCommand: AsyncParsableCommand {
             let store = try await storeOptions.open()
             let locator = FileManager.default.fileExists(atPath: model)
                 ? URL(fileURLWithPath: model).standardizedFileURL.path : model
-            let kb = try knowledgeBase(store: store, model: locator, threads: threads)
+            let kb = try knowledgeBase(
+                store: store, model: locator, threads: threads, loadingFrom: try await ModelLocator.localPath(for: locator))
             let spec = try await kb.createCollection(
                 name: name, dimensions: dimensions, vectorEncoding: vectorEncoding, maxChunkTokens: chunkTokens,
                 overlapTokens: overlapTokens ?? min(64, chunkTokens / 8))

@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Refuse a bad address before spending seconds loading the model.
             try config.validate()
             let embedder = try Embedder.load(
-                path: path,
+                path: try await ModelLocator.localPath(for: path),
                 configuration: .init(threads: threads, maxBatchTokens: config.batching.maxBatchTokens, precision: precision))
             let store = noKnowledgeBase ? nil : try await storeOptions.open()
             let locator = FileManager.default.fileExists(atPath: path) ? URL(fileURLWithPath: path).standardizedFileURL.path : path

@@ -15,7 +15,13 @@ struct ErrorMiddleware: RouterMiddleware {
             return Responses.error(error)
         } catch let error as HTTPError {
             switch error.status {
-            case .notFound: return Responses.error(.routeNotFound)
+            case .notFound:
+                // A known path asked with a method it does not take: 405, not "no such route".
+                guard Routes.label(for: request.uri.path) != "other" else { return Responses.error(.routeNotFound) }
+                return Responses.error(APIError(
+                    status: .methodNotAllowed,
+                    message: "\(request.method.rawValue) is not allowed on \(request.uri.path); GET /openapi.json lists each route's methods",
+                    type: "invalid_request_error", code: "method_not_allowed"))
             case .contentTooLarge: return Responses.error(.tooLarge(limit: maxBodyBytes))
             default:
                 return Responses.error(APIError(

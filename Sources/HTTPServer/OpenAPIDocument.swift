@@ -1,7 +1,11 @@
 /// `GET /openapi.json`: every route, written by hand (OpenAPI 3.1). `Routes.paths` and this document
 /// are checked against each other by a test.
 enum OpenAPIDocument {
-    static let json = #"""
+    /// The embedding routes' document with the knowledge base's routes (KnowledgeOpenAPI.swift) added.
+    static let json = base.replacingOccurrences(
+        of: #""/openapi.json": {"#, with: knowledgePaths + #""/openapi.json": {"#)
+
+    static let base = #"""
     {
       "openapi": "3.1.0",
       "info": {"title": "Folio embedding server", "version": "0.1.0",

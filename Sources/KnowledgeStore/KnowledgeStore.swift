@@ -37,6 +37,9 @@ public protocol KnowledgeStore: Sendable {
     func chunks(of document: DocumentID) async throws -> [StoredChunk]
     /// Deletes a document with its chunks and vectors. Throws `documentNotFound`.
     func deleteDocument(id: DocumentID) async throws
+    /// Everything stored for a document, vectors included (f16 widened to f32), to copy it to another store
+    /// without embedding again (`folio kb migrate`). Throws `documentNotFound`.
+    func exportDocument(id: DocumentID) async throws -> (document: NewDocument, chunks: [NewChunk])
     /// Stored chunk vectors of `collection` keyed by chunk text hash, for the hashes given that exist
     /// (identical chunk text is not embedded twice).
     func chunkVectors(forTextHashes hashes: [String], in collection: String) async throws -> [String: [Float]]

@@ -151,6 +151,24 @@ struct KnowledgeRoutesTests {
         }
     }
 
+    @Test("/openapi.json describes every knowledge-base route, and a known path with the wrong method is 405")
+    func documented() async throws {
+        try await withKnowledgeServer { server in
+            let paths = try await server.get("/openapi.json").object["paths"] as? [String: [String: Any]] ?? [:]
+            let expected: [(String, String)] = [
+                ("/v1/kb/collections", "get"), ("/v1/kb/collections", "post"), ("/v1/kb/collections/{name}", "delete"),
+                ("/v1/kb/collections/{name}/documents", "post"), ("/v1/kb/collections/{name}/documents", "get"),
+                ("/v1/kb/collections/{name}/jobs", "get"), ("/v1/kb/jobs/{id}", "get"), ("/v1/kb/documents/{id}", "delete"),
+                ("/v1/kb/documents/{id}/chunks", "get"), ("/v1/kb/collections/{name}/search", "post"),
+                ("/v1/kb/collections/{name}/duplicates", "get"), ("/", "get"),
+            ]
+            for (path, method) in expected { #expect(paths[path]?[method] != nil, "\(method) \(path)") }
+            #expect(try await server.get("/v1/embeddings").status == 405)
+            #expect(try await server.send("PUT", "/v1/kb/collections").status == 405)
+            #expect(try await server.get("/v1/no-such-route").status == 404)
+        }
+    }
+
     @Test("The served page is the page folder's files, compiled in by scripts/embed_page.py")
     func pageIsCurrent() async throws {
         let page = fixtures.deletingLastPathComponent().appendingPathComponent("Sources/HTTPServer/Page")

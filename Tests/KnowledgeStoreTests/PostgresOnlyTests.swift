@@ -106,7 +106,7 @@ struct PostgresOnlyTests {
         try server.stop()
     }
 
-    @Test("HNSW search finds at least 95% of the exact top 10 over 1,024-d unit vectors")
+    @Test("HNSW search finds at least 95% of the exact top 10 over 1,024-d embedding-like vectors")
     func hnswRecall() async throws {
         guard postgresConfigured(), let base = postgresTestURL else { return }
         // FOLIO_PG_RECALL_N overrides; CI runs the full 100,000, a local run a quicker 10,000.
@@ -122,7 +122,6 @@ struct PostgresOnlyTests {
         vectors.reserveCapacity(n)
         var documentIndex: [DocumentID: Int] = [:]
         // Loading without the index and building it once is how bulk loads go (and several times faster).
-        let t0 = ContinuousClock.now
         try await store.withVectorIndexesDeferred(collection: "recall") {
             for first in stride(from: 0, to: n, by: perDocument) {
                 let count = min(perDocument, n - first)
@@ -138,19 +137,12 @@ struct PostgresOnlyTests {
                 let summary = try await store.addDocument(document, chunks: chunks, replacing: nil)
                 documentIndex[summary.id] = first / perDocument
             }
-            print("TIMING load \(ContinuousClock.now - t0)")
         }
-        print("TIMING load+index \(ContinuousClock.now - t0)")
         var found = 0
-        let exactStore = try PostgresStore(url: postgresTestStoreURL(base, schema: schema, acquireTimeout: 60) + "&exact_search_below=1000000000")
-        var tH = Duration.zero, tE = Duration.zero
-        let clock = ContinuousClock()
         for _ in 0..<queries {
             let q = rng.next(d)
             let exact = Set(exactTopK(vectors, q, k))
-            tE += try await clock.measure { let e = try await exactStore.vectorSearch(collection: "recall", query: q, k: k, target: .chunks, filter: .none); #expect(e.count == k) }
-            var hits: [SearchHit] = []
-            tH += try await clock.measure { hits = try await store.vectorSearch(collection: "recall", query: q, k: k, target: .chunks, filter: .none) }
+            let hits = try await store.vectorSearch(collection: "recall", query: q, k: k, target: .chunks, filter: .none)
             let approximate = hits.compactMap { hit in
                 hit.chunk.flatMap { c in documentIndex[c.documentID].map { $0 * perDocument + c.ordinal } }
             }
@@ -158,8 +150,6 @@ struct PostgresOnlyTests {
             found += approximate.filter(exact.contains).count
         }
         let recall = Double(found) / Double(queries * k)
-        print("TIMING n=\(n) recall=\(recall) hnsw=\(tH / queries) exact=\(tE / queries)")
-        await exactStore.close()
         #expect(recall >= 0.95, "recall@10 \(recall) over \(n) vectors")
         try await store.dropSchema()
         await store.close()
@@ -181,20 +171,38 @@ private func exactTopK(_ vectors: [[Float]], _ q: [Float], _ k: Int) -> [Int] {
     return best.map(\.index)
 }
 
-/// Many random unit vectors quickly: 24 random bits per coordinate from SplitMix64, uniform in [-1, 1).
+/// Unit vectors shaped like text embeddings: 1,024 coordinates with a low intrinsic dimension, v = normalise(A·z)
+/// for a fixed random A [D, 32] and z uniform in [-1, 1]^32 (24 random bits a coordinate, SplitMix64).
+///
+/// Uniformly random 1,024-d vectors would make a useless recall test: all their cosines are 0 ± 0.03, so the
+/// "true" top 10 is noise that no approximate index finds (pgvector's HNSW at ef_search 100 recovers 47% of it
+/// over 10,000 such vectors, 88% at 400); real embeddings have neighbours that stand out, as these do.
 private struct FastUnitVectors {
+    static let latent = 32
     var random: SeededRandom
-    init(seed: UInt64) { random = SeededRandom(seed: seed) }
+    let basis: [Float]  // [latent, D], row-major: basis[l * D + i]
+
+    init(seed: UInt64, d: Int = 1024) {
+        random = SeededRandom(seed: seed)
+        var b = [Float](repeating: 0, count: Self.latent * d)
+        for i in b.indices { b[i] = Float(random.next() >> 40) * (2 / 16_777_216) - 1 }
+        basis = b
+    }
 
     mutating func next(_ d: Int) -> [Float] {
         var v = [Float](repeating: 0, count: d)
-        var norm: Float = 0
-        for i in 0..<d {
-            v[i] = Float(random.next() >> 40) * (2 / 16_777_216) - 1
-            norm += v[i] * v[i]
+        basis.withUnsafeBufferPointer { b in
+            v.withUnsafeMutableBufferPointer { out in
+                for l in 0..<Self.latent {
+                    let z = Float(random.next() >> 40) * (2 / 16_777_216) - 1
+                    for i in 0..<d { out[i] += z * b[l * d + i] }
+                }
+                var norm: Float = 0
+                for i in 0..<d { norm += out[i] * out[i] }
+                let scale = 1 / norm.squareRoot()
+                for i in 0..<d { out[i] *= scale }
+            }
         }
-        let scale = 1 / norm.squareRoot()
-        for i in 0..<d { v[i] *= scale }
         return v
     }
 }
@@ -206,15 +214,21 @@ private struct PrivateServer {
 
     init() throws {}
 
-    func start() throws -> String { try run("start").trimmingCharacters(in: .whitespacesAndNewlines) }
-    func stop() throws { _ = try run("stop") }
+    func start() throws -> String {
+        try run("start", output: false)
+        return try run("url", output: true).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    func stop() throws { try run("stop", output: false) }
     func remove() {
-        _ = try? run("stop")
+        try? run("stop", output: false)
         try? FileManager.default.removeItem(atPath: data)
         try? FileManager.default.removeItem(atPath: data + ".initdb.log")
     }
 
-    private func run(_ command: String) throws -> String {
+    /// Runs the script; only `url`, which starts nothing, has its output read (a started server must not be
+    /// able to hold a pipe of ours open).
+    @discardableResult
+    private func run(_ command: String, output: Bool) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [repositoryRoot().appendingPathComponent("scripts/postgres.sh").path, command]
@@ -223,9 +237,9 @@ private struct PrivateServer {
         env["FOLIO_PG_DATA"] = data
         process.environment = env
         let out = Pipe()
-        process.standardOutput = out
+        process.standardOutput = output ? out : FileHandle.nullDevice
         try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = output ? String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) : ""
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw ScriptFailed(command: command) }
         return text
