@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: ["KnowledgeStore", "CKernels", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "PostgresStore", dependencies: ["KnowledgeStore", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // Use cases: ingest (extract -> chunk -> embed -> store), hybrid search, duplicates, the job queue.
-        .target(name: "KnowledgeBase", dependencies: ["KnowledgeStore", "Ingestion", "FolioEmbedder"]),
+        .target(name: "KnowledgeBase", dependencies: ["KnowledgeStore", "Ingestion", "FolioEmbedder", "ModelHub"]),
         .target(
             name: "HTTPServer",
             dependencies: [

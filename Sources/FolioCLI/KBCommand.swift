@@ -43,7 +43,8 @@ struct KBCreateCommand: AsyncParsableCommand {
     @Option(help: "A .gguf file or a Hugging Face model folder; the collection keeps using it.") var model: String
     @Option(help: "Keep the first N values of each vector (Matryoshka); default: the model's full size.") var dimensions: Int?
     @Option(help: "f32 or f16 vectors (f16 halves the space).") var vectorEncoding: VectorEncoding = .f32
-    @Option(help: "Longest chunk in model tokens (16 to 8192).") var chunkTokens = 512
+    @Option(help: "Longest chunk in model tokens (16 to 8192; default 512 or what the model's context allows).")
+    var chunkTokens: Int?
     @Option(help: "Tokens shared by consecutive chunks (default: 64, or an eighth of a shorter chunk).") var overlapTokens: Int?
     @Option(help: "Worker threads (default: every core).") var threads: Int?
     @OptionGroup var storeOptions: StoreOptions
@@ -57,7 +58,7 @@ struct KBCreateCommand: AsyncParsableCommand {
                 store: store, model: locator, threads: threads, loadingFrom: try await ModelLocator.localPath(for: locator))
             let spec = try await kb.createCollection(
                 name: name, dimensions: dimensions, vectorEncoding: vectorEncoding, maxChunkTokens: chunkTokens,
-                overlapTokens: overlapTokens ?? min(64, chunkTokens / 8))
+                overlapTokens: overlapTokens)
             print("created collection \(spec.name): \(kb.modelName), \(spec.dimensions) dimensions (\(spec.vectorEncoding.rawValue)), "
                 + "chunks of \(spec.maxChunkTokens) tokens with \(spec.overlapTokens) overlap")
         } catch let error as ValidationError { throw error } catch { throw fail(error) }

@@ -40,7 +40,7 @@ extension Routes {
                 }
                 let spec = try await kb.knowledgeBase.createCollection(
                     name: body.name, dimensions: body.dimensions, vectorEncoding: encoding,
-                    maxChunkTokens: body.maxChunkTokens ?? 512, overlapTokens: body.overlapTokens ?? 64)
+                    maxChunkTokens: body.maxChunkTokens, overlapTokens: body.overlapTokens)
                 return try KnowledgeJSON.response(CollectionDTO(spec, documents: 0, chunks: 0), status: .created)
             }
         }

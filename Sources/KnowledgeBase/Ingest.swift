@@ -82,7 +82,7 @@ extension KnowledgeBase {
         let spec = try await boundCollection(request.collection)
         progress(.init(stage: .extracting, chunksDone: 0, chunksTotal: 0, tokensDone: 0))
         let extracted = try Extractor.extract(data: request.data, fileName: request.fileName, limits: configuration.extraction)
-        let hash = SHA256.hex(extracted.text)
+        let hash = ContentHash.of(extracted.text)
         let source = request.fileName
 
         let sameSource = try await store.document(withSource: source, in: spec.name)
@@ -97,7 +97,7 @@ extension KnowledgeBase {
         let pieces = chunker.chunks(of: extracted)
 
         // Identical chunk text keeps its stored vector (a re-upload of an edited file embeds only what changed).
-        let hashes = pieces.map { SHA256.hex($0.text) }
+        let hashes = pieces.map { ContentHash.of($0.text) }
         let reused = try await store.chunkVectors(forTextHashes: Array(Set(hashes)), in: spec.name)
         let missing = pieces.indices.filter { reused[hashes[$0]] == nil }
         let total = pieces.count, alreadyDone = total - missing.count

@@ -37,10 +37,11 @@ public final class KnowledgeBase: Sendable {
     // MARK: Collections
 
     /// Creates a collection bound to this knowledge base's model. `dimensions` defaults to the model's full
-    /// size; a smaller value keeps the first N values of every vector (Matryoshka).
+    /// size; a smaller value keeps the first N values of every vector (Matryoshka). Chunks default to 512 tokens
+    /// (or what the model's context allows, e.g. 254 for BERT's 256) with an eighth of that as overlap, at most 64.
     public func createCollection(
-        name: String, dimensions: Int? = nil, vectorEncoding: VectorEncoding = .f32, maxChunkTokens: Int = 512,
-        overlapTokens: Int = 64
+        name: String, dimensions: Int? = nil, vectorEncoding: VectorEncoding = .f32, maxChunkTokens: Int? = nil,
+        overlapTokens: Int? = nil
     ) async throws -> CollectionSpec {
         try StoreError.validate(name: name)
         let full = engine.dimension
@@ -49,6 +50,8 @@ public final class KnowledgeBase: Sendable {
             throw KnowledgeBaseError.badDimensions(requested: d, minimum: min(32, full), maximum: full)
         }
         let limit = min(8192, engine.contextLength - engine.encoder.specialSuffix.count - 1)
+        let maxChunkTokens = maxChunkTokens ?? min(512, limit)
+        let overlapTokens = overlapTokens ?? min(64, maxChunkTokens / 8)
         guard (16...max(16, limit)).contains(maxChunkTokens), overlapTokens >= 0, overlapTokens * 2 < maxChunkTokens else {
             throw KnowledgeBaseError.badChunking(maxTokens: maxChunkTokens, overlapTokens: overlapTokens, contextLimit: limit)
         }

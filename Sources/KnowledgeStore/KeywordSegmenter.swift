@@ -63,6 +63,23 @@ public enum KeywordSegmenter {
     /// The terms alone, for a query or an index row.
     public static func termTexts(_ text: String) -> [String] { terms(in: text).map(\.text) }
 
+    /// The terms a keyword query searches for: `termTexts` without English function words ("how", "do", "in",
+    /// "my", …), which carry no topic and, in a small collection, would rank passages by grammar. All of a query's
+    /// terms are kept when every one is such a word ("to be or not to be").
+    public static func queryTerms(_ query: String) -> [String] {
+        let all = termTexts(query)
+        let content = all.filter { !stopwords.contains($0) }
+        return content.isEmpty ? all : content
+    }
+
+    /// A short English stop list (the function words of Lucene's `EnglishAnalyzer` and common question words).
+    static let stopwords: Set<String> = [
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "did", "do", "does", "for", "from",
+        "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on",
+        "or", "our", "should", "so", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
+        "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
+    ]
+
     /// The text an FTS index stores: terms separated by single spaces, so any word-splitting index
     /// (FTS5 `unicode61`, PostgreSQL `to_tsvector('simple', …)`) sees exactly these terms.
     public static func indexText(_ text: String) -> String { termTexts(text).joined(separator: " ") }

@@ -72,7 +72,7 @@ enum FullText {
     /// The distinct query terms in order, each with its one-term `tsquery` literal, plus the OR of them all.
     static func query(_ text: String) -> (terms: [String], termQueries: [String], any: String) {
         var seen = Set<String>(), terms: [String] = []
-        for term in KeywordSegmenter.termTexts(text) where term.utf8.count <= maxLexemeBytes && seen.insert(term).inserted {
+        for term in KeywordSegmenter.queryTerms(text) where term.utf8.count <= maxLexemeBytes && seen.insert(term).inserted {
             terms.append(term)
         }
         let quoted = terms.map(quote)

@@ -51,7 +51,7 @@ extension SQLiteStore {
         // Each distinct term quoted (a term FTS5 splits further becomes a phrase), ORed: BM25 then ranks
         // documents matching more of the terms, and rarer ones, higher.
         var seen = Set<String>()
-        let terms = KeywordSegmenter.termTexts(query).filter { seen.insert($0).inserted }
+        let terms = KeywordSegmenter.queryTerms(query).filter { seen.insert($0).inserted }
         let match = terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
         let (filterSQL, filterArgs) = try Rows.filterSQL(filter, alias: "d")
         return try await read { db in
