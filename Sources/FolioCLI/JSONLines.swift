@@ -56,10 +56,13 @@ final class LineWriter {
 
     init(path: String?) throws {
         if let path {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-                throw InputError.unreadable(path: path, reason: "cannot create the output file")
+            // open(2), not FileManager.createFile: on Linux that writes a temporary file and renames it over the path,
+            // which replaces a symlink, a pipe or /dev/null itself with a regular file.
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else {
+                throw InputError.unreadable(path: path, reason: "cannot create the output file (\(String(cString: strerror(errno))))")
             }
-            handle = h
+            handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         } else {
             handle = .standardOutput
         }

@@ -102,6 +102,22 @@ struct CLITests {
         #expect(line.embedding == (try JSONDecoder().decode(Line.self, from: Data(expected.out.utf8))).embedding)
     }
 
+    @Test("--output writes through the path given: a symlink (like /dev/null, a device) is written to, not replaced")
+    func outputThroughSymlink() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("folio-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("target.jsonl"), link = folder.appendingPathComponent("link.jsonl")
+        try Data("old\n".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let run = try runFolio(["embed", "--model", modelsFolder.appendingPathComponent("qwen3-tiny-gqa2").path, "--output", link.path],
+                               stdin: "\"hello\"\n")
+        #expect(run.status == 0, "\(run.err)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link.path)) != nil, "the symlink was replaced")
+        let written = try String(contentsOf: target, encoding: .utf8)
+        #expect(written.hasPrefix("{\"index\":0") && !written.contains("old"))
+    }
+
     @Test("folio embed on a missing model says so without a stack trace")
     func missingModel() throws {
         let run = try runFolio(["embed", "--model", "/nonexistent/model.gguf"], stdin: "\"x\"\n")
