@@ -64,9 +64,6 @@ public struct SearchResult: Sendable, Equatable {
 extension KnowledgeBase {
     /// Reciprocal-rank-fusion constant (Cormack et al. 2009).
     static let rrfK = 60.0
-    /// BM25 below this means every matched term is in most passages (FTS5 clamps such terms' IDF to 1e-6): words like
-    /// "in" or "my". In hybrid mode such matches would outrank meaning by position alone, so they are left out.
-    static let informativeKeywordScore = 1e-4
 
     /// Searches a collection by meaning, keywords or both. Queries get the model's query instruction.
     public func search(_ request: SearchRequest) async throws -> [SearchResult] {
@@ -120,7 +117,6 @@ extension KnowledgeBase {
         case .hybrid:
             var merged: [HitKey: Ranked] = [:]
             var order: [HitKey] = []
-            let keyword = keyword.filter { $0.score >= informativeKeywordScore }
             for (list, weight, isVector) in [(vector, weights.0, true), (keyword, weights.1, false)] {
                 for (rank, hit) in list.enumerated() {
                     let key = HitKey(document: hit.documentID, ordinal: hit.chunk?.ordinal)

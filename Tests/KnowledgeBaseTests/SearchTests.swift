@@ -59,8 +59,7 @@ struct SearchTests {
             let keyword = try await kb.search(SearchRequest(collection: "notes", query: query, k: 50, mode: .keyword))
             var fused: [Int: Double] = [:]
             for (i, r) in vector.enumerated() { fused[r.ordinal!, default: 0] += wv / (60 + Double(i + 1)) }
-            // Matches made only of terms in most passages (BM25 under 1e-4) do not take part in fusion.
-            for (i, r) in keyword.filter({ $0.score >= 1e-4 }).enumerated() { fused[r.ordinal!, default: 0] += wk / (60 + Double(i + 1)) }
+            for (i, r) in keyword.enumerated() { fused[r.ordinal!, default: 0] += wk / (60 + Double(i + 1)) }
             let hybrid = try await kb.search(SearchRequest(
                 collection: "notes", query: query, k: 5, mode: .hybrid, vectorWeight: wv, keywordWeight: wk))
             #expect(!hybrid.isEmpty)
