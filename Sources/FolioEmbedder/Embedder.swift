@@ -79,9 +79,7 @@ public final class Embedder: Sendable {
     /// Keeps the leading ids and the final special ids (`<|endoftext|>`; BERT's `[SEP]`), cutting the
     /// text between them, as Hugging Face truncation does before its post-processor adds the specials:
     /// `[CLS] a b c d [SEP]` cut to 4 is `[CLS] a b [SEP]`.
-    public func truncatedIDs(_ ids: [Int32], to limit: Int) -> [Int32] { truncated(ids, to: limit) }
-
-    func truncated(_ ids: [Int32], to limit: Int) -> [Int32] {
+    public func truncated(_ ids: [Int32], to limit: Int) -> [Int32] {
         let suffix = encoder.specialSuffix
         guard !suffix.isEmpty, suffix.count < limit, ids.count > suffix.count, Array(ids.suffix(suffix.count)) == suffix
         else { return Array(ids.prefix(limit)) }

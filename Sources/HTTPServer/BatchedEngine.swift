@@ -13,7 +13,7 @@ struct BatchedEngine: EmbeddingEngine {
 
     func embed(tokenized: [[Int32]], dimensions: Int?, truncate: Bool) async throws -> [[Float]] {
         let limit = embedder.contextLength
-        let sequences = truncate ? tokenized.map { $0.count > limit ? embedder.truncatedIDs($0, to: limit) : $0 } : tokenized
+        let sequences = truncate ? tokenized.map { $0.count > limit ? embedder.truncated($0, to: limit) : $0 } : tokenized
         let results = try await batcher.embed(sequences, costs: sequences.map { min($0.count, limit) })
         return results.map { EmbeddingService.cut($0.vector, to: dimensions) }
     }

@@ -1,3 +1,4 @@
+import FolioEmbedder
 import Foundation
 import KnowledgeStore
 
@@ -26,13 +27,9 @@ extension KnowledgeBase {
             return i
         }
         var weakest: [Int: Double] = [:]  // root -> lowest linked similarity
-        var linked: [(Int, Int, Double)] = []
-        for i in 0..<n {
-            for j in (i + 1)..<max(i + 1, n) {
-                let s = Double(Self.dot(vectors[i].vector, vectors[j].vector))
-                if s >= threshold { linked.append((i, j, s)) }
-            }
-        }
+        // All pairs at or above the threshold, scored by the engine's GEMM kernels.
+        let linked = n < 2 ? [] : ExactSearch(vectors: vectors.map(\.vector)).pairs(atLeast: Float(threshold))
+            .map { ($0.i, $0.j, Double($0.score)) }
         for (i, j, _) in linked {
             let (a, b) = (root(i), root(j))
             if a != b { parent[b] = a }
@@ -48,23 +45,5 @@ extension KnowledgeBase {
             clusters.append(DuplicateCluster(documents: docs, similarity: weakest[r] ?? threshold))
         }
         return clusters.sorted { ($0.documents.count, $0.similarity) > ($1.documents.count, $1.similarity) }
-    }
-
-    /// Dot product in 16-wide lanes (the vectors are unit length, so this is the cosine).
-    static func dot(_ a: [Float], _ b: [Float]) -> Float {
-        let n = min(a.count, b.count)
-        var acc = SIMD16<Float>()
-        var i = 0
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                while i + 16 <= n {
-                    acc += SIMD16(pa[i..<(i + 16)]) * SIMD16(pb[i..<(i + 16)])
-                    i += 16
-                }
-            }
-        }
-        var s = acc.sum()
-        while i < n { s += a[i] * b[i]; i += 1 }
-        return s
     }
 }

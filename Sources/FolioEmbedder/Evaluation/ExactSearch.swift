@@ -41,6 +41,28 @@ public struct ExactSearch: Sendable {
         return results
     }
 
+    /// Pairs of corpus rows (i < j) whose dot product is at least `threshold`, from the same blocked GEMM as
+    /// `search` (the corpus scored against itself 64 rows at a time).
+    public func pairs(atLeast threshold: Float) -> [(i: Int, j: Int, score: Float)] {
+        let (N, C) = (corpus.shape[0], corpus.shape[1])
+        guard N > 1 else { return [] }
+        let block = 64
+        var found: [(i: Int, j: Int, score: Float)] = []
+        var scores = [Float](repeating: 0, count: block * N)
+        let rows = corpus.floats
+        for start in stride(from: 0, to: N, by: block) {
+            let count = min(block, N - start)
+            scores.withUnsafeMutableBufferPointer { s in
+                Ops.matmul(rows + start * C, rows: count, weight: corpus, into: s.baseAddress!, pool: pool)
+            }
+            for r in 0..<count {
+                let i = start + r
+                for j in (i + 1)..<N where scores[r * N + j] >= threshold { found.append((i, j, scores[r * N + j])) }
+            }
+        }
+        return found
+    }
+
     /// The k largest of `scores` (indices relative to its start), best first, ties by lower index.
     static func topK(_ scores: ArraySlice<Float>, k: Int) -> [(index: Int, score: Float)] {
         var best: [(index: Int, score: Float)] = []
