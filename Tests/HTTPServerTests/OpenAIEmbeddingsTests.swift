@@ -96,7 +96,11 @@ struct OpenAIEmbeddingsTests {
             let byTask = try await server.post("/v1/embeddings", json: [
                 "input": queries.map(\.text), "instruction": reference.queries.task, "encoding_format": "float",
             ])
-            #expect(vectors(byTask) == vectors(byType))
+            // Separate requests may share engine calls with other tests' inputs: equal to the last bits, not bit for bit.
+            #expect(vectors(byTask).count == vectors(byType).count)
+            for (a, b) in zip(vectors(byTask), vectors(byType)) {
+                #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 })
+            }
             let asDocuments = try await server.post("/v1/embeddings", json: [
                 "input": queries.map(\.text), "input_type": "document", "encoding_format": "float",
             ])
