@@ -7,6 +7,7 @@
  * the tile is packed into panels and run through the matmul micro-kernel of the ISA. */
 #include "ck_internal.h"
 #include "ck_vexp.h"
+#include "ck_softmax_avx512.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ typedef struct {
     float kt[CK_ATTN_MAX_D * BK];
     float vt[CK_ATTN_MAX_D * BK];
     float s[BQ * BK];
+    float qb[BQ * CK_ATTN_MAX_D];
 } attn_scratch;
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
@@ -71,7 +73,8 @@ static attn_scratch *thread_scratch(void) {
 /* One online-softmax step for a query row against a key tile with jv visible keys: s[0..BK) holds the
  * raw dot products on entry and the probabilities p_j (0 for masked keys) on return; m and l are
  * updated and the row's accumulator a[0..D) is rescaled by exp(m_old - m_new). */
-static inline __attribute__((always_inline)) void softmax_step(
+typedef void (*softmax_fn)(float *restrict s, int64_t jv, float scale, float *m, float *l, float *restrict a, int64_t D);
+static inline void softmax_step(
     float *restrict s, int64_t jv, float scale, float *m, float *l, float *restrict a, int64_t D) {
     float mx = *m;
     for (int64_t j = 0; j < BK; j++) {
@@ -115,11 +118,11 @@ static int64_t tile_floats(int64_t D) { return (D + BK - 1) / BK * BK * BK; }
 static inline __attribute__((always_inline)) void attention_items(
     const float *q, const float *k, const float *v, const float *kp, const float *vp, float *out,
     int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1, ck_tile_fn tile,
-    ck_transpose_fn transpose) {
+    ck_transpose_fn transpose, softmax_fn step) {
     const float scale = 1.0f / sqrtf((float)D);
     const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ, vpanels = (D + BK - 1) / BK;
     attn_scratch *sc = thread_scratch();
-    float *restrict acc = sc->acc, *restrict kt = sc->kt, *restrict vt = sc->vt, *restrict s = sc->s;
+    float *restrict acc = sc->acc, *restrict kt = sc->kt, *restrict vt = sc->vt, *restrict s = sc->s, *restrict qrows = sc->qb;
     float mrow[BQ], lrow[BQ];
     for (int64_t item = item0; item < item1; item++) {
         /* Last query blocks first: they see the most keys, so dynamic scheduling balances better. */
@@ -127,6 +130,9 @@ static inline __attribute__((always_inline)) void attention_items(
         const int64_t i0 = qb * BQ, i1 = i0 + BQ < T ? i0 + BQ : T, nq = i1 - i0;
         for (int64_t r = 0; r < nq; r++) { mrow[r] = -INFINITY; lrow[r] = 0; }
         for (int64_t r = 0; r < nq * D; r++) acc[r] = 0;
+        /* The block's query rows, contiguous: in place they sit Hq * D floats apart, a power of two
+         * that maps them all to the same few L1 sets. */
+        for (int64_t r = 0; r < nq; r++) memcpy(qrows + r * D, q + ((i0 + r) * Hq + h) * D, (size_t)D * sizeof(float));
         for (int64_t j0 = 0; j0 < i1; j0 += BK) {
             const int64_t jn = i1 - j0 < BK ? i1 - j0 : BK;
             /* The tile as matmul panels: packed beforehand (ck_attention_pack), or here. */
@@ -140,11 +146,11 @@ static inline __attribute__((always_inline)) void attention_items(
             /* Rows r0..nq see this tile (earlier rows are all before key j0). */
             const int64_t r0 = j0 > i0 ? j0 - i0 : 0, rows = nq - r0;
             /* Scores s[r][j] = q[i0 + r] . k[j0 + j]: a [rows, D] x [D, BK] matmul. */
-            tile(q + ((i0 + r0) * Hq + h) * D, Hq * D, ktile, D, s + r0 * BK, BK, rows, BK, 0);
+            tile(qrows + r0 * D, D, ktile, D, s + r0 * BK, BK, rows, BK, 0);
             for (int64_t r = r0; r < nq; r++) {
                 const int64_t i = i0 + r;
                 const int64_t jv = (i - j0 + 1 < jn ? i - j0 + 1 : jn); /* causal: keys <= i */
-                softmax_step(s + r * BK, jv, scale, &mrow[r], &lrow[r], acc + r * D, D);
+                step(s + r * BK, jv, scale, &mrow[r], &lrow[r], acc + r * D, D);
             }
             /* acc[r] += sum_j p[r][j] v[j0 + j]: a [rows, BK] x [BK, D] matmul, one panel of D at a time. */
             for (int64_t p = 0; p < vpanels; p++) {
@@ -163,20 +169,20 @@ static inline __attribute__((always_inline)) void attention_items(
 static void attention_portable(const float *q, const float *k, const float *v, const float *kp, const float *vp, float *out,
                                int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
     attention_items(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1, ck_tile_for(ck_cpu_isa()),
-                    ck_transpose_for(ck_cpu_isa()));
+                    ck_transpose_for(ck_cpu_isa()), softmax_step);
 }
 
 #ifdef CK_X86
-__attribute__((target("avx512f,avx512bw,avx512vl,fma")))
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 static void attention_avx512(const float *q, const float *k, const float *v, const float *kp, const float *vp, float *out,
                              int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
-    attention_items(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx512, ck_transpose8_avx2);
+    attention_items(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx512, ck_transpose8_avx2, softmax_step_avx512);
 }
 
 __attribute__((target("avx2,fma")))
 static void attention_avx2(const float *q, const float *k, const float *v, const float *kp, const float *vp, float *out,
                            int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
-    attention_items(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx2, ck_transpose8_avx2);
+    attention_items(q, k, v, kp, vp, out, T, Hq, Hkv, D, item0, item1, ck_tile_avx2, ck_transpose8_avx2, softmax_step);
 }
 #endif
 

@@ -43,6 +43,14 @@ static inline float ck_fp16_to_fp32(uint16_t h) {
     float f; memcpy(&f, &bits, 4); return f;
 }
 
+/* float -> bf16, round to nearest even; NaN stays NaN (quieted). */
+static inline uint16_t ck_bf16_round(float f) {
+    uint32_t b; memcpy(&b, &f, 4);
+    if ((b & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((b >> 16) | 0x40);
+    b += 0x7fffu + ((b >> 16) & 1u);
+    return (uint16_t)(b >> 16);
+}
+
 static inline float ck_bf16_to_fp32(uint16_t h) {
     uint32_t bits = (uint32_t)h << 16; float f; memcpy(&f, &bits, 4); return f;
 }
@@ -103,6 +111,12 @@ void ck_tile_neon(const float *x, int64_t ldx, const float *panel, int64_t kc,
                   float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
 #endif
 ck_tile_fn ck_tile_for(ck_isa isa);
+#ifdef CK_X86
+/* The bf16 micro-kernel (ck_matmul_bf16.c): y[M, nv] (+)= x · panel over kp pairs of k, with x as bf16
+ * pairs (row stride ldx words) and panel[kp][CK_MATMUL_NR] pairs; panel 64-byte aligned. AVX-512 BF16 only. */
+void ck_btile_avx512(const uint32_t *x, int64_t ldx, const uint32_t *panel, int64_t kp,
+                     float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+#endif
 
 /* Packs 8 dequantised rows (row stride lds) into panel columns 0..7: panel[k * NR + r] = rows[r * lds + k]. */
 typedef void (*ck_transpose_fn)(const float *rows, int64_t lds, float *panel, int64_t kc);

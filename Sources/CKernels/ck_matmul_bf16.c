@@ -12,16 +12,8 @@
 #define NR CK_MATMUL_NR
 #define BKC 512 /* columns of K per panel */
 
-/* Round to nearest even; NaN stays NaN (quieted). */
-static inline uint16_t bf16_round(float f) {
-    uint32_t b; memcpy(&b, &f, 4);
-    if ((b & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((b >> 16) | 0x40);
-    b += 0x7fffu + ((b >> 16) & 1u);
-    return (uint16_t)(b >> 16);
-}
-
 static void round_bf16_ref(const float *x, uint16_t *xb, int64_t n) {
-    for (int64_t i = 0; i < n; i++) xb[i] = bf16_round(x[i]);
+    for (int64_t i = 0; i < n; i++) xb[i] = ck_bf16_round(x[i]);
 }
 
 /* ---- reference ------------------------------------------------------------------------------ */
@@ -32,7 +24,7 @@ void ck_matmul_bf16_ref(ck_type t, const void *W, const uint16_t *xb, float *y,
     const size_t rb = ck_row_bytes(t, K);
     for (int64_t n = n0; n < n1; n++) {
         ck_dequantize_ref(t, (const char *)W + (size_t)n * rb, row, K);
-        for (int64_t k = 0; k < K; k++) row[k] = ck_bf16_to_fp32(bf16_round(row[k]));
+        for (int64_t k = 0; k < K; k++) row[k] = ck_bf16_to_fp32(ck_bf16_round(row[k]));
         for (int64_t m = 0; m < M; m++) {
             double s = 0;
             for (int64_t k = 0; k < K; k++) s += (double)ck_bf16_to_fp32(xb[m * K + k]) * row[k];
@@ -52,7 +44,7 @@ CK_BF16 static void round_bf16_avx512(const float *x, uint16_t *xb, int64_t n) {
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
         _mm256_storeu_si256((__m256i *)(xb + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i)));
-    for (; i < n; i++) xb[i] = bf16_round(x[i]);
+    for (; i < n; i++) xb[i] = ck_bf16_round(x[i]);
 }
 
 /* MR rows x 32 columns over kp pairs of k: 2 * MR f32 accumulators. x: bf16 pairs, row stride ldx words. */
@@ -81,7 +73,7 @@ INLINE CK_BF16 void btile(const int MR, const uint32_t *x, int64_t ldx, const ui
 }
 
 #define BTILE(MR) btile(MR, x + m * ldx, ldx, panel, kp, y + m * ldy, ldy, m0, m1, accumulate)
-CK_BF16 static void btiles(const uint32_t *x, int64_t ldx, const uint32_t *panel, int64_t kp,
+CK_BF16 void ck_btile_avx512(const uint32_t *x, int64_t ldx, const uint32_t *panel, int64_t kp,
                            float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate) {
     const __mmask16 m0 = nv >= 16 ? 0xFFFF : (__mmask16)((1u << nv) - 1);
     const __mmask16 m1 = nv >= 32 ? 0xFFFF : nv <= 16 ? 0 : (__mmask16)((1u << (nv - 16)) - 1);
@@ -109,7 +101,7 @@ CK_BF16 static void pack_row(const float *row, int64_t kc, uint32_t *panel, int6
         _mm512_i32scatter_epi32((void *)(panel + k / 2 * NR + r), index, (__m512i)b, 4);
     }
     for (; k < kc; k += 2)
-        panel[k / 2 * NR + r] = (uint32_t)bf16_round(row[k]) | (uint32_t)bf16_round(row[k + 1]) << 16;
+        panel[k / 2 * NR + r] = (uint32_t)ck_bf16_round(row[k]) | (uint32_t)ck_bf16_round(row[k + 1]) << 16;
 }
 
 typedef struct { uint32_t panel[BKC / 2 * NR]; float rows[BKC]; } bf16_scratch; /* 34 KiB a thread */
@@ -144,7 +136,7 @@ static void matmul_bf16_avx512(ck_type t, const void *W, const uint16_t *xb, flo
                 else memset(s->rows, 0, (size_t)kc * sizeof(float)); /* missing rows: zero columns */
                 pack_row(s->rows, kc, s->panel, r);
             }
-            btiles(x + k0 / 2, K / 2, s->panel, kc / 2, y + nb, ldy, M, nv, k0 > 0);
+            ck_btile_avx512(x + k0 / 2, K / 2, s->panel, kc / 2, y + nb, ldy, M, nv, k0 > 0);
         }
     }
 }

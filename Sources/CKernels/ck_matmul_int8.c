@@ -7,6 +7,9 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#ifdef CK_X86
+#include <immintrin.h>
+#endif
 
 #define NR CK_MATMUL_NR
 #define IKC 256 /* columns of K per panel: whole K-quant super-blocks */
@@ -24,7 +27,8 @@ static const float *act_sums(const void *act, int64_t M, int64_t K, int G) {
     return G == 32 ? s32 : s32 + M * (K / 32);
 }
 
-void ck_quantize_act(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
+/* Reference twin of ck_quantize_act_avx512: per block of 32, d = amax / 127, q = round-half-even(x * 127 / amax). */
+void ck_quantize_act_ref(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
     int8_t *q = act;
     float *d = (float *)act_d(act, M, K), *s32 = (float *)act_sums(act, M, K, 32), *s16 = (float *)act_sums(act, M, K, 16);
     for (int64_t m = m0; m < m1; m++)
@@ -35,13 +39,46 @@ void ck_quantize_act(const float *x, int64_t M, int64_t K, void *act, int64_t m0
             for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(xb[i]));
             const float db = amax / 127.0f, id = amax > 0 ? 127.0f / amax : 0.0f;
             int sum0 = 0, sum1 = 0;
-            for (int i = 0; i < 16; i++) { qb[i] = (int8_t)lrintf(xb[i] * id); sum0 += qb[i]; }
-            for (int i = 16; i < 32; i++) { qb[i] = (int8_t)lrintf(xb[i] * id); sum1 += qb[i]; }
+            for (int i = 0; i < 16; i++) { qb[i] = (int8_t)nearbyintf(xb[i] * id); sum0 += qb[i]; }
+            for (int i = 16; i < 32; i++) { qb[i] = (int8_t)nearbyintf(xb[i] * id); sum1 += qb[i]; }
             d[m * (K / 32) + b] = db;
             s32[m * (K / 32) + b] = db * (float)(sum0 + sum1);
             s16[m * (K / 16) + 2 * b] = db * (float)sum0;
             s16[m * (K / 16) + 2 * b + 1] = db * (float)sum1;
         }
+}
+
+#ifdef CK_X86
+/* The same arithmetic 16 lanes at a time: vcvtps2dq rounds half to even, as nearbyintf does in the
+ * default rounding mode, so the bytes, scales and sums equal the reference's exactly. */
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void quantize_act_avx512(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
+    int8_t *q = act;
+    float *d = (float *)act_d(act, M, K), *s32 = (float *)act_sums(act, M, K, 32), *s16 = (float *)act_sums(act, M, K, 16);
+    for (int64_t m = m0; m < m1; m++)
+        for (int64_t b = 0; b < K / 32; b++) {
+            const float *xb = x + m * K + b * 32;
+            const __m512 x0 = _mm512_loadu_ps(xb), x1 = _mm512_loadu_ps(xb + 16);
+            const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
+            const float db = amax / 127.0f, id = amax > 0 ? 127.0f / amax : 0.0f;
+            const __m512 vid = _mm512_set1_ps(id);
+            const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(x0, vid)), i1 = _mm512_cvtps_epi32(_mm512_mul_ps(x1, vid));
+            _mm_storeu_si128((__m128i *)(q + m * K + b * 32), _mm512_cvtsepi32_epi8(i0));
+            _mm_storeu_si128((__m128i *)(q + m * K + b * 32 + 16), _mm512_cvtsepi32_epi8(i1));
+            const int sum0 = _mm512_reduce_add_epi32(i0), sum1 = _mm512_reduce_add_epi32(i1);
+            d[m * (K / 32) + b] = db;
+            s32[m * (K / 32) + b] = db * (float)(sum0 + sum1);
+            s16[m * (K / 16) + 2 * b] = db * (float)sum0;
+            s16[m * (K / 16) + 2 * b + 1] = db * (float)sum1;
+        }
+}
+#endif
+
+void ck_quantize_act(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
+#ifdef CK_X86
+    if (ck_cpu_isa() == CK_ISA_AVX512) { quantize_act_avx512(x, M, K, act, m0, m1); return; }
+#endif
+    ck_quantize_act_ref(x, M, K, act, m0, m1);
 }
 
 /* ---- reference ------------------------------------------------------------------------------ */

@@ -7,13 +7,19 @@ extension Ops {
     /// Query head h reads key/value head h / (qHeads / kvHeads); token t attends to tokens 0...t.
     /// Flash-attention style (online softmax over key tiles): no tokens × tokens buffer is allocated.
     /// Work items of (32 query rows, one head) are spread over `pool`. `out` may be `q` itself (in place).
+    /// With `precision` `.bf16`, where ``attentionBF16Available(headDim:)``, q, k and v are rounded to
+    /// bfloat16 and both products run on `vdpbf16ps` (softmax and sums stay f32): about 1.7 times faster.
     public static func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                        out: UnsafeMutablePointer<Float>, tokens: Int, qHeads: Int, kvHeads: Int,
-                                       headDim: Int, pool: ThreadPool) {
+                                       headDim: Int, pool: ThreadPool, precision: ComputePrecision = .f32) {
         precondition(kvHeads > 0 && qHeads % kvHeads == 0, "qHeads (\(qHeads)) must be a multiple of kvHeads (\(kvHeads))")
         precondition(headDim > 0 && headDim <= Int(CK_ATTN_MAX_D), "headDim \(headDim) outside 1...\(CK_ATTN_MAX_D)")
         guard tokens > 0 else { return }
         let (T, Hq, Hkv, D) = (Int64(tokens), Int64(qHeads), Int64(kvHeads), Int64(headDim))
+        if precision == .bf16 && attentionBF16Available(headDim: headDim) {
+            causalAttentionBF16(q: q, k: k, v: v, out: out, T: T, Hq: Hq, Hkv: Hkv, D: D, pool: pool)
+            return
+        }
         // Keys and values packed once as matmul panels (shared by every query block and head), instead of
         // once per work item: [Hkv, T / 32, D, 32] each, about the size of k and v.
         let floats = Int(ck_attention_packed_floats(T, Hkv, D))
@@ -29,6 +35,32 @@ extension Ops {
         let items = Int(ck_attention_items(T, Hq))
         pool.parallelFor(items) { item in
             ck_attention_packed(q, kp, vp, out, T, Hq, Hkv, D, Int64(item), Int64(item + 1))
+        }
+    }
+
+    /// Whether attention can run in bf16 here: AVX-512 BF16 (allowed by `FOLIO_KERNELS`) and a head size
+    /// that is a multiple of 32.
+    public static func attentionBF16Available(headDim: Int) -> Bool { ck_attention_bf16_supported(Int64(headDim)) != 0 }
+
+    /// The bf16 kernel: keys and values rounded and packed once ([Hkv, T / 32, D * 16] words each), then
+    /// the same work items as the f32 path.
+    static func causalAttentionBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                    out: UnsafeMutablePointer<Float>, T: Int64, Hq: Int64, Hkv: Int64, D: Int64,
+                                    pool: ThreadPool) {
+        let words = Int(ck_attention_bf16_packed_words(T, Hkv, D))
+        let kRaw = UnsafeMutableRawPointer.allocate(byteCount: words * 4, alignment: 64)
+        let vRaw = UnsafeMutableRawPointer.allocate(byteCount: words * 4, alignment: 64)
+        defer { kRaw.deallocate(); vRaw.deallocate() }
+        let kp = kRaw.bindMemory(to: UInt32.self, capacity: words), vp = vRaw.bindMemory(to: UInt32.self, capacity: words)
+        let packItems = Int(ck_attention_pack_items(T, Hkv))
+        let packTasks = min(packItems, pool.threadCount * 4)
+        pool.parallelFor(packTasks) { task in
+            ck_attention_pack_bf16(k, v, T, Hkv, D, kp, vp, Int64(packItems * task / packTasks),
+                                   Int64(packItems * (task + 1) / packTasks))
+        }
+        let items = Int(ck_attention_items(T, Hq))
+        pool.parallelFor(items) { item in
+            ck_attention_packed_bf16(q, kp, vp, out, T, Hq, Hkv, D, Int64(item), Int64(item + 1))
         }
     }
 }

@@ -1,8 +1,9 @@
 import CKernels
 
-/// Arithmetic of the linear layers over float weights (F32, F16, BF16).
+/// Arithmetic of the linear layers over float weights (F32, F16, BF16), and of attention.
 ///
-/// Quantised weights ignore it: they run with int8 activations (or in f32) whatever is chosen.
+/// Quantised weights' linear layers ignore it (they run with int8 activations, or in f32); attention
+/// follows it for every weight type (see ``Ops/causalAttention(q:k:v:out:tokens:qHeads:kvHeads:headDim:pool:precision:)``).
 public enum ComputePrecision: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
     /// Weights dequantised to f32, products in f32: the reference's arithmetic.
     case f32

@@ -41,13 +41,23 @@ struct PrecisionTests {
         #expect(cosine(a, b) >= 0.999)
     }
 
-    @Test("Quantised weights ignore bf16 and run as before")
-    func quantisedIgnoresBF16() throws {
+    @Test("Quantised weights keep their int8 linear layers at bf16; attention turns bf16 and stays at 0.999")
+    func quantisedAtBF16() throws {
         let path = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2/qwen3-tiny-gqa2-q8_0.gguf").path
+        let reference = try Reference.load(URL(fileURLWithPath: path + ".reference.json"))
         let plain = try Embedder.load(path: path)
         let bf16 = try Embedder.load(path: path, configuration: .init(precision: .bf16))
-        #expect(bf16.precisionUsed == .f32)
-        let text = "Quantised weights use int8 activations whatever the precision."
-        #expect(try plain.embed([text])[0].vector == bf16.embed([text])[0].vector)
+        #expect(bf16.precisionUsed == .f32, "linear layers over quantised weights never run in bf16")
+        let texts = reference.inputs.map(\.text)
+        let (a, b) = (try plain.embed(texts), try bf16.embed(texts))
+        for ((x, y), input) in zip(zip(a, b), reference.inputs) {
+            // The reference dequantises exactly and runs transformers in float32.
+            #expect(cosine(y.vector, input.embedding) >= 0.999, "\(input.label)")
+            if Ops.attentionBF16Available(headDim: 32) {
+                #expect(x.vector != y.vector, "\(input.label): bf16 attention changed nothing: is it taken?")
+            } else {
+                #expect(x.vector == y.vector, "\(input.label)")
+            }
+        }
     }
 }

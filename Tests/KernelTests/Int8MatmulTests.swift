@@ -48,6 +48,23 @@ struct Int8MatmulTests {
         }
     }
 
+    @Test("The vectorised activation quantiser writes exactly the reference's bytes, ties to even included")
+    func quantiserMatchesReference() {
+        let (M, K) = (5, 160)
+        var rng = SeededRandom(seed: 11)
+        var x = rng.floats(M * K, scale: 4)
+        for i in 64..<96 { x[i] = 0 }  // an all-zero block
+        // A block whose max is 127 so that the scale is 1 and x.5 values are ties: round half to even.
+        for i in 0..<32 { x[K + i] = i == 0 ? 127 : Float(i % 9) - 4.5 }
+        let fast = quantized(x, M: M, K: K)
+        var reference = [UInt8](repeating: 0, count: ck_act_bytes(Int64(M), Int64(K)))
+        reference.withUnsafeMutableBytes { ck_quantize_act_ref(x, Int64(M), Int64(K), $0.baseAddress!, 0, Int64(M)) }
+        #expect(fast == reference)
+        // The tie block: -4.5 -> -4, -3.5 -> -4, 0.5 -> 0, 1.5 -> 2 (even), as nearbyint rounds.
+        let q = fast[K..<(K + 32)].map { Int8(bitPattern: $0) }
+        #expect(Array(q[1...4]) == [-4, -2, -2, 0])
+    }
+
     @Test("The VNNI kernel equals ck_matmul_int8_ref (odd M, a partial panel, K over three chunks)",
           arguments: int8Types)
     func fastEqualsReference(type: DType) {

@@ -28,6 +28,14 @@ private func maxError(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite("Forced kernel paths", .serialized)
 struct KernelPathTests {
+    @Test("Below AVX-512, attention in bf16 is turned off, so the portable and AVX2 paths run it in f32")
+    func bf16AttentionFollowsTheCap() {
+        for isa in cappablePaths where isa != CK_ISA_AVX512 {
+            withPath(isa) { #expect(!Ops.attentionBF16Available(headDim: 128), "\(isa)") }
+        }
+        #expect(Ops.attentionBF16Available(headDim: 128) == Ops.bf16Available)
+    }
+
     @Test("A cap lowers the path every dispatcher reports, never raises it, and -1 removes it")
     func capChoosesPath() {
         let previous = ck_isa_cap()

@@ -64,6 +64,7 @@ void ck_matmul_isa(ck_isa isa, ck_type t, const void *W, const float *x, float *
  * ck_quantize_act fills rows [m0, m1) so threads can split it. */
 size_t ck_act_bytes(int64_t M, int64_t K);
 void ck_quantize_act(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1);
+void ck_quantize_act_ref(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1);
 
 /* Types with an int8 path (Q8_0, Q5_0, Q4_K, Q5_K, Q6_K), and whether this CPU runs it fast (VNNI).
  * ck_matmul_int8 runs everywhere: VNNI, else AVX2 (exact int16 products), else the reference. */
@@ -79,6 +80,23 @@ void ck_matmul_int8_ref(ck_type t, const void *W, const void *act, float *y,
                         int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
 void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                     int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
+
+/* ---- Attention in bf16 (AVX-512 BF16) ------------------------------------------------------------ */
+
+/* Whether ck_attention_packed_bf16 runs here for head size D: AVX-512 BF16 (and the FOLIO_KERNELS cap
+ * allows it) and D a multiple of 32. Callers use the f32 kernels otherwise. */
+int ck_attention_bf16_supported(int64_t D);
+/* The f32 attention's contract with q, k, v rounded to bf16 and both products on vdpbf16ps (scores,
+ * softmax and accumulators in f32). Keys and values are packed once: ck_attention_bf16_packed_words
+ * uint32 words each, 64-byte aligned, in ck_attention_pack_items(T, Hkv) items. */
+size_t ck_attention_bf16_packed_words(int64_t T, int64_t Hkv, int64_t D);
+void ck_attention_pack_bf16(const float *k, const float *v, int64_t T, int64_t Hkv, int64_t D,
+                            uint32_t *kp, uint32_t *vp, int64_t item0, int64_t item1);
+void ck_attention_packed_bf16(const float *q, const uint32_t *kp, const uint32_t *vp, float *out,
+                              int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1);
+/* Reference twin: exact attention over bf16-rounded q, k, v (double sums). */
+void ck_attention_bf16_ref(const float *q, const float *k, const float *v, float *out,
+                           int64_t T, int64_t Hq, int64_t Hkv, int64_t D);
 
 /* ---- bf16 linear layer (AVX-512 BF16 vdpbf16ps) ------------------------------------------------- */
 

@@ -96,7 +96,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
                 Ops.rope(k + start * kvw, tokens: t, heads: Hkv, headDim: D, firstPosition: 0, theta: c.ropeTheta)
                 Ops.causalAttention(q: q + start * qw, k: k + start * kvw, v: v + start * kvw,
                                     out: q + start * qw, tokens: t, qHeads: Hq, kvHeads: Hkv,
-                                    headDim: D, pool: pool)
+                                    headDim: D, pool: pool, precision: precision)
                 start += t
             }
             for (r0, r1) in chunks {
