@@ -128,9 +128,13 @@ ck_transpose_fn ck_transpose_for(ck_isa isa);
 
 /* Weights of type t as unsigned bytes u[n] with a scale and offset per group (ck_unpack_u8.c). */
 void ck_unpack_u8(ck_type t, const void *src, int64_t n, uint8_t *u, float *s, float *o);
+/* Z where every offset of type t is o = -Z s (a zero point: Q8_0 128, Q5_0 16, Q6_K 32); 0 otherwise. */
+int ck_int8_zero_point(ck_type t);
 #ifdef CK_X86
-/* Int8 micro-kernel over one packed panel (ck_matmul_vnni.c); see ck_matmul_int8.c for the layout. */
-void ck_itile_vnni(const int8_t *xq, int64_t ldx, const float *xd, int64_t ldd, const float *xs, int64_t lds,
+/* Int8 micro-kernel over one packed panel (ck_matmul_vnni.c); see ck_matmul_int8.c for the layout.
+ * Z > 0: the type's offsets are o = -Z s, so the kernel subtracts Z sum(q) (xi) in int32 and skips po. */
+void ck_itile_vnni(const int8_t *xq, int64_t ldx, const float *xd, int64_t ldd, const float *xs,
+                   const int32_t *xi, int64_t lds, int Z,
                    const uint8_t *pu, const float *ps, const float *po, int64_t kc, int G,
                    float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
 /* AVX2 twin (ck_matmul_int8_avx2.c): weights widened to int16 pairs, pw[k/2][NR][2], so vpmaddwd sums

@@ -17,20 +17,27 @@
 /* ---- activations ---------------------------------------------------------------------------- */
 
 size_t ck_act_bytes(int64_t M, int64_t K) {
-    return (size_t)(M * K) + sizeof(float) * (size_t)(M * (K / 32) * 2 + M * (K / 16));
+    return (size_t)(M * K) + sizeof(float) * (size_t)(M * (K / 32) * 2 + M * (K / 16))
+         + sizeof(int32_t) * (size_t)(M * (K / 32) + M * (K / 16));
 }
 
-/* Pointers into an activation buffer (layout in ckernels.h). */
+/* Pointers into an activation buffer (layout in ckernels.h). The integer sums sum(q) per group follow
+ * the float ones: [M, K/32] then [M, K/16] int32. */
 static const float *act_d(const void *act, int64_t M, int64_t K) { return (const float *)((const char *)act + M * K); }
 static const float *act_sums(const void *act, int64_t M, int64_t K, int G) {
     const float *s32 = act_d(act, M, K) + M * (K / 32);
     return G == 32 ? s32 : s32 + M * (K / 32);
+}
+static const int32_t *act_isums(const void *act, int64_t M, int64_t K, int G) {
+    const int32_t *i32 = (const int32_t *)(act_sums(act, M, K, 16) + M * (K / 16));
+    return G == 32 ? i32 : i32 + M * (K / 32);
 }
 
 /* Reference twin of ck_quantize_act_avx512: per block of 32, d = amax / 127, q = round-half-even(x * 127 / amax). */
 void ck_quantize_act_ref(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
     int8_t *q = act;
     float *d = (float *)act_d(act, M, K), *s32 = (float *)act_sums(act, M, K, 32), *s16 = (float *)act_sums(act, M, K, 16);
+    int32_t *i32 = (int32_t *)act_isums(act, M, K, 32), *i16 = (int32_t *)act_isums(act, M, K, 16);
     for (int64_t m = m0; m < m1; m++)
         for (int64_t b = 0; b < K / 32; b++) {
             const float *xb = x + m * K + b * 32;
@@ -45,6 +52,9 @@ void ck_quantize_act_ref(const float *x, int64_t M, int64_t K, void *act, int64_
             s32[m * (K / 32) + b] = db * (float)(sum0 + sum1);
             s16[m * (K / 16) + 2 * b] = db * (float)sum0;
             s16[m * (K / 16) + 2 * b + 1] = db * (float)sum1;
+            i32[m * (K / 32) + b] = sum0 + sum1;
+            i16[m * (K / 16) + 2 * b] = sum0;
+            i16[m * (K / 16) + 2 * b + 1] = sum1;
         }
 }
 
@@ -55,6 +65,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void quantize_act_avx512(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
     int8_t *q = act;
     float *d = (float *)act_d(act, M, K), *s32 = (float *)act_sums(act, M, K, 32), *s16 = (float *)act_sums(act, M, K, 16);
+    int32_t *i32 = (int32_t *)act_isums(act, M, K, 32), *i16 = (int32_t *)act_isums(act, M, K, 16);
     for (int64_t m = m0; m < m1; m++)
         for (int64_t b = 0; b < K / 32; b++) {
             const float *xb = x + m * K + b * 32;
@@ -70,6 +81,9 @@ static void quantize_act_avx512(const float *x, int64_t M, int64_t K, void *act,
             s32[m * (K / 32) + b] = db * (float)(sum0 + sum1);
             s16[m * (K / 16) + 2 * b] = db * (float)sum0;
             s16[m * (K / 16) + 2 * b + 1] = db * (float)sum1;
+            i32[m * (K / 32) + b] = sum0 + sum1;
+            i16[m * (K / 16) + 2 * b] = sum0;
+            i16[m * (K / 16) + 2 * b + 1] = sum1;
         }
 }
 #endif
@@ -143,6 +157,8 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
     const int G = ck_int8_group(t);
     const int8_t *q = act;
     const float *d = act_d(act, M, K), *xs = act_sums(act, M, K, G);
+    const int32_t *xi = act_isums(act, M, K, G);
+    const int Z = ck_int8_zero_point(t);
     int8_scratch *s = thread_scratch();
     const size_t rb = ck_row_bytes(t, K);
     for (int64_t nb = n0; nb < n1; nb += NR) {
@@ -175,7 +191,7 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                     s->po[g * NR + r] = s->ro[r * (IKC / 16) + g];
                 }
             if (vnni)
-                ck_itile_vnni(q + k0, K, d + k0 / 32, K / 32, xs + k0 / G, K / G, s->pu, s->ps, s->po, kc, G,
+                ck_itile_vnni(q + k0, K, d + k0 / 32, K / 32, xs + k0 / G, xi + k0 / G, K / G, Z, s->pu, s->ps, s->po, kc, G,
                               y + nb, ldy, M, nv, k0 > 0);
             else
                 ck_itile_avx2(q + k0, K, d + k0 / 32, K / 32, xs + k0 / G, K / G, s->pw, s->ps, s->po, kc, G,

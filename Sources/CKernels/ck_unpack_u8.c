@@ -8,6 +8,15 @@
 
 int ck_int8_group(ck_type t) { return t == CK_Q6_K ? 16 : 32; }
 
+int ck_int8_zero_point(ck_type t) {
+    switch (t) {
+    case CK_Q8_0: return 128; /* o = -128 d */
+    case CK_Q5_0: return 16;  /* o = -16 d */
+    case CK_Q6_K: return 32;  /* o = -32 d sc */
+    default: return 0;        /* Q4_K, Q5_K: o is a separate min */
+    }
+}
+
 int ck_int8_type(ck_type t) {
     return t == CK_Q8_0 || t == CK_Q5_0 || t == CK_Q4_K || t == CK_Q5_K || t == CK_Q6_K;
 }

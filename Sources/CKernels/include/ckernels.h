@@ -60,7 +60,8 @@ void ck_matmul_isa(ck_isa isa, ck_type t, const void *W, const float *x, float *
 
 /* Activations quantised per row in blocks of 32, as llama.cpp's Q8_0: q = round(x / d), d = max|x| / 127.
  * The buffer (ck_act_bytes(M, K) bytes, K a multiple of 32) holds q: [M, K] int8, then d: [M, K/32],
- * then the group sums d * sum(q) per 32 ([M, K/32]) and per 16 ([M, K/16]) values, all f32.
+ * then the group sums d * sum(q) per 32 ([M, K/32]) and per 16 ([M, K/16]) values, all f32, then the
+ * same sums without d as int32 ([M, K/32], [M, K/16]).
  * ck_quantize_act fills rows [m0, m1) so threads can split it. */
 size_t ck_act_bytes(int64_t M, int64_t K);
 void ck_quantize_act(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1);
