@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "FolioCLI",
             dependencies: [
-                "FolioEmbedder", "FolioModels", "HTTPServer", "KnowledgeBase", "KnowledgeStore", "SQLiteStore", "PostgresStore",
+                "FolioEmbedder", "FolioModels", "FolioTensor", "HTTPServer", "KnowledgeBase", "KnowledgeStore", "SQLiteStore", "PostgresStore",
                 "Ingestion", "ModelHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FolioEmbedder
 import FolioModels
+import FolioTensor
 import Foundation
 
 #if canImport(Glibc)
@@ -59,13 +60,17 @@ struct BenchCommand: ParsableCommand {
             }
             let median = seconds.sorted()[seconds.count / 2]
             let flops = Self.flops(d, tokens: tokens) * Double(batch)
+            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let (peakInstruction, peak) = Self.peak(embedder: embedder, threads: threadCount)
             let report = Report(
                 tokensPerSecond: Double(tokens * batch) / median, msPerInput: median * 1000 / Double(batch),
                 peakRSSBytes: Self.peakResidentBytes(), gflops: flops / median / 1e9,
                 model: d.path, architecture: d.architecture, weightTypes: d.tensorTypes, tokens: tokens, batch: batch,
-                runs: runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                runs: runs, threads: threadCount,
                 precision: precision.rawValue, precisionUsed: embedder.precisionUsed.rawValue,
-                kernels: embedder.kernelPath, secondsPerRun: seconds, flopsPerRun: flops)
+                kernels: embedder.kernelPath, secondsPerRun: seconds, flopsPerRun: flops,
+                peakInstruction: peakInstruction, peakGOPS: peak > 0 ? peak / 1e9 : nil,
+                fractionOfPeak: peak > 0 ? flops / median / peak : nil)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -120,6 +125,16 @@ struct BenchCommand: ParsableCommand {
         return L * (2 * weights * t + attention)
     }
 
+    /// The multiply instruction the linear layers use (int8 `vpdpbusd` for quantised weights with VNNI,
+    /// `vdpbf16ps` at bf16, else f32 FMA) and its register peak on `threads` threads, measured now
+    /// (``Ops/registerPeak(_:threads:)``); 0 where the kernels do not use a measurable instruction (portable, NEON).
+    static func peak(embedder: Embedder, threads: Int) -> (String, Double) {
+        let quantised = embedder.description.tensorTypes.keys.contains { !["F32", "F16", "BF16"].contains($0) }
+        let instruction: PeakInstruction = quantised && embedder.kernelPath.contains("vnni") ? .int8
+            : embedder.precisionUsed == .bf16 ? .bf16 : .f32
+        return (instruction.rawValue, Ops.registerPeak(instruction, threads: threads) ?? 0)
+    }
+
     /// Peak resident set of this process in bytes (getrusage: KiB on Linux, bytes on macOS).
     static func peakResidentBytes() -> Int {
         var usage = rusage()
@@ -142,11 +157,15 @@ struct BenchCommand: ParsableCommand {
         let precision, precisionUsed, kernels: String
         let secondsPerRun: [Double]
         let flopsPerRun: Double
+        /// The linear layers' multiply instruction, its measured register peak, and gflops over that peak.
+        let peakInstruction: String
+        let peakGOPS, fractionOfPeak: Double?
 
         enum CodingKeys: String, CodingKey {
             case tokensPerSecond = "tokens_per_second", msPerInput = "ms_per_input", peakRSSBytes = "peak_rss_bytes"
             case gflops, model, architecture, weightTypes = "weight_types", tokens, batch, runs, threads, precision
             case precisionUsed = "precision_used", kernels, secondsPerRun = "seconds_per_run", flopsPerRun = "flops_per_run"
+            case peakInstruction = "peak_instruction", peakGOPS = "peak_gops", fractionOfPeak = "fraction_of_peak"
         }
 
         var text: String {
@@ -157,7 +176,14 @@ struct BenchCommand: ParsableCommand {
                 kernels \(kernels), precision \(precision) (used \(precisionUsed))
                 \(String(format: "%.1f", tokensPerSecond)) tokens/s   \(String(format: "%.2f", msPerInput)) ms/input   \
                 \(String(format: "%.1f", gflops)) GFLOP/s   peak RSS \(peakRSSBytes / (1 << 20)) MiB
+                \(peakLine)
                 """
+        }
+
+        var peakLine: String {
+            guard let peakGOPS, let fractionOfPeak else { return "no register peak measured for these kernels" }
+            return "register peak of \(peakInstruction) on \(threads) threads: \(String(format: "%.0f", peakGOPS)) G/s, "
+                + "this run \(String(format: "%.1f", fractionOfPeak * 100))% of it"
         }
     }
 }

@@ -62,3 +62,28 @@ extension Ops {
         return name
     }
 }
+
+/// The multiply instruction a run leans on, for measuring its register peak.
+public enum PeakInstruction: String, Sendable {
+    /// f32 fused multiply-add (AVX-512, else AVX2).
+    case f32 = "vfmadd (f32)"
+    /// AVX-512 BF16 `vdpbf16ps`.
+    case bf16 = "vdpbf16ps (bf16)"
+    /// AVX-512 VNNI `vpdpbusd`.
+    case int8 = "vpdpbusd (int8)"
+}
+
+extension Ops {
+    /// Operations a second (multiply and add count two) of `threads` threads issuing only `instruction`
+    /// on registers, measured now for about 0.1 s; nil where the kernels do not use it on this CPU.
+    public static func registerPeak(_ instruction: PeakInstruction, threads: Int) -> Double? {
+        let kind: ck_peak_kind
+        switch instruction {
+        case .f32: kind = CK_PEAK_F32
+        case .bf16: kind = CK_PEAK_BF16
+        case .int8: kind = CK_PEAK_INT8
+        }
+        let ops = ck_peak_ops(kind, Int32(threads))
+        return ops > 0 ? ops : nil
+    }
+}

@@ -55,6 +55,46 @@ public enum Ops {
         }
     }
 
+    /// Several linear layers over the same x (Qwen3's q, k and v; gate and up): y_i = x · W_iᵀ.
+    ///
+    /// When every weight takes the int8 path, x is quantised once for all of them and their column
+    /// panels run as one set of tasks (one wake-up of the pool, shorter layers balanced with the rest);
+    /// otherwise each runs through ``matmul(_:rows:weight:into:pool:int8Activations:precision:)``. The
+    /// results are the same either way, bit for bit.
+    public static func matmul(_ x: UnsafePointer<Float>, rows M: Int, weights: [(Tensor, UnsafeMutablePointer<Float>)],
+                              pool: ThreadPool, precision: ComputePrecision = .f32) {
+        guard M > 0, let K = weights.first?.0.shape.last else { return }
+        let shared = weights.allSatisfy { $0.0.shape.count == 2 && $0.0.shape[1] == K && usesInt8($0.0.dtype) } && K % 32 == 0
+        guard shared && weights.count > 1 else {
+            for (w, y) in weights { matmul(x, rows: M, weight: w, into: y, pool: pool, precision: precision) }
+            return
+        }
+        let act = UnsafeMutableRawPointer.allocate(byteCount: ck_act_bytes(Int64(M), Int64(K)), alignment: 64)
+        defer { act.deallocate() }
+        let rowTasks = min(M, pool.threadCount * 2)
+        pool.parallelFor(rowTasks) { task in
+            ck_quantize_act(x, Int64(M), Int64(K), act, Int64(M * task / rowTasks), Int64(M * (task + 1) / rowTasks))
+        }
+        // Tasks of (weight, column range): each weight's panels split in proportion to its share of N.
+        let totalPanels = weights.reduce(0) { $0 + ($1.0.shape[0] + matmulPanelWidth - 1) / matmulPanelWidth }
+        let budget = pool.threadCount * 4
+        var tasks: [(weight: Int, n0: Int64, n1: Int64)] = []
+        for (i, (w, _)) in weights.enumerated() {
+            let N = w.shape[0], panels = (N + matmulPanelWidth - 1) / matmulPanelWidth
+            let count = max(1, min(panels, (budget * panels + totalPanels - 1) / totalPanels))
+            for t in 0..<count {
+                tasks.append((i, Int64(min(panels * t / count * matmulPanelWidth, N)),
+                              Int64(min(panels * (t + 1) / count * matmulPanelWidth, N))))
+            }
+        }
+        pool.parallelFor(tasks.count) { t in
+            let (i, n0, n1) = tasks[t]
+            let (w, y) = weights[i]
+            ck_matmul_int8(ck_type(rawValue: w.dtype.rawValue), w.rawPointer, act, y, Int64(M), Int64(K),
+                           Int64(w.shape[0]), n0, n1)
+        }
+    }
+
     /// Whether ``matmul(_:rows:weight:into:pool:int8Activations:)`` multiplies weights of `type` with int8
     /// activations on this CPU (a quantised type and AVX-512 VNNI).
     public static func usesInt8(_ type: DType) -> Bool {

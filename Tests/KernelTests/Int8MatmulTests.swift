@@ -123,4 +123,34 @@ struct Int8MatmulTests {
         }
         #expect(maxError(y, ref) < 1e-5)
     }
+
+    @Test("Linear layers sharing x (quantised once, one set of tasks) equal separate Ops.matmul calls bit for bit")
+    func sharedInput() throws {
+        try #require(Ops.usesInt8(.q8_0), "this CPU has no VNNI; the shared path then falls back to separate calls")
+        let (M, K) = (19, 256)
+        var rng = SeededRandom(seed: 23)
+        // Q4_K_M files mix types within a layer (q and k Q4_K, v Q6_K); sizes uneven, one a partial panel.
+        let specs: [(DType, Int)] = [(.q4_K, 200), (.q6_K, 40), (.q8_0, 77)]
+        let weights = specs.map { type, N -> Tensor in
+            let w = randomWeights(type, rows: N, cols: K, rng: &rng)
+            let storage = Storage(byteCount: w.count)
+            w.withUnsafeBytes { storage.base.copyMemory(from: $0.baseAddress!, byteCount: w.count) }
+            return Tensor(shape: [N, K], dtype: type, storage: storage)
+        }
+        let x = rng.floats(M * K)
+        let pool = ThreadPool(threads: 3)
+        let outputs = specs.map { UnsafeMutablePointer<Float>.allocate(capacity: M * $0.1) }
+        let separate = specs.map { UnsafeMutablePointer<Float>.allocate(capacity: M * $0.1) }
+        defer { (outputs + separate).forEach { $0.deallocate() } }
+        x.withUnsafeBufferPointer { xp in
+            Ops.matmul(xp.baseAddress!, rows: M, weights: Array(zip(weights, outputs)), pool: pool)
+            for (w, y) in zip(weights, separate) { Ops.matmul(xp.baseAddress!, rows: M, weight: w, into: y, pool: pool) }
+        }
+        for (i, spec) in specs.enumerated() {
+            let a = Array(UnsafeBufferPointer(start: outputs[i], count: M * spec.1))
+            let b = Array(UnsafeBufferPointer(start: separate[i], count: M * spec.1))
+            #expect(a == b, "\(spec.0)")
+            #expect(b.contains { $0 != 0 })
+        }
+    }
 }

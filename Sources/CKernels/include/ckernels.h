@@ -82,6 +82,14 @@ void ck_matmul_int8_ref(ck_type t, const void *W, const void *act, float *y,
 void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                     int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
 
+/* ---- Register peaks ------------------------------------------------------------------------------ */
+
+/* The multiply instruction a run leans on: f32 FMA (AVX-512, else AVX2), bf16 vdpbf16ps, int8 vpdpbusd. */
+typedef enum ck_peak_kind { CK_PEAK_F32 = 0, CK_PEAK_BF16 = 1, CK_PEAK_INT8 = 2 } ck_peak_kind;
+/* Operations a second (a multiply and an add count two) of `threads` threads issuing only that
+ * instruction on registers, run at once for about 0.1 s; 0 where the kernels do not use it here. */
+double ck_peak_ops(ck_peak_kind kind, int threads);
+
 /* ---- Attention in bf16 (AVX-512 BF16) ------------------------------------------------------------ */
 
 /* Whether ck_attention_packed_bf16 runs here for head size D: AVX-512 BF16 (and the FOLIO_KERNELS cap

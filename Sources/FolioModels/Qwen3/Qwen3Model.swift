@@ -75,9 +75,8 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
                     Ops.rmsNorm(x + r0 * C, rows: n, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
                 }
                 // 3. Projections: h [n, C] -> q [n, Hq * D], k and v [n, Hkv * D] (rows r0..<r1 of the batch).
-                Ops.matmul(h, rows: n, weight: l.wq, into: q + r0 * qw, pool: pool, precision: precision)
-                Ops.matmul(h, rows: n, weight: l.wk, into: k + r0 * kvw, pool: pool, precision: precision)
-                Ops.matmul(h, rows: n, weight: l.wv, into: v + r0 * kvw, pool: pool, precision: precision)
+                Ops.matmul(h, rows: n, weights: [(l.wq, q + r0 * qw), (l.wk, k + r0 * kvw), (l.wv, v + r0 * kvw)],
+                           pool: pool, precision: precision)
                 // 4. Per-head RMSNorm on q and k: [n * H, D] -> [n * H, D].
                 l.qNorm.withUnsafeBufferPointer {
                     Ops.rmsNorm(q + r0 * qw, rows: n * Hq, dim: D, weight: $0.baseAddress!, eps: c.rmsNormEps,
@@ -109,8 +108,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
                     Ops.rmsNorm(xr, rows: n, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
                 }
                 // 8. SwiGLU: h [n, C] -> gate, up [n, F] -> silu(gate) * up [n, F] -> h [n, C]; x += h.
-                Ops.matmul(h, rows: n, weight: l.wGate, into: gate, pool: pool, precision: precision)
-                Ops.matmul(h, rows: n, weight: l.wUp, into: up, pool: pool, precision: precision)
+                Ops.matmul(h, rows: n, weights: [(l.wGate, gate), (l.wUp, up)], pool: pool, precision: precision)
                 Ops.siluMul(gate: gate, up: up, count: n * F)
                 Ops.matmul(gate, rows: n, weight: l.wDown, into: h, pool: pool, precision: precision)
                 Ops.add(xr, h, count: n * C)
