@@ -28,11 +28,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parent.parent
 
-FOLIO = ["folio-hf", "folio-f16", "folio-q8_0", "folio-q4_k_m", "folio-hf-bf16", "folio-f16-bf16"]
-PEERS = ["llama-f16", "llama-q8_0", "llama-q4_k_m", "torch-fp32", "torch-bf16"]
-SAME_WEIGHTS = {"folio-hf": ["torch-fp32", "torch-bf16"], "folio-f16": ["llama-f16"],
+# "folio-<file>[-bf16]": that file, with --precision bf16 when suffixed (bf16 linear layers for float
+# weights, bf16 attention for every type).
+FOLIO = ["folio-hf", "folio-f16", "folio-bf16", "folio-q8_0", "folio-q4_k_m", "folio-hf-bf16", "folio-f16-bf16",
+         "folio-bf16-bf16", "folio-q8_0-bf16", "folio-q4_k_m-bf16"]
+PEERS = ["llama-f16", "llama-bf16", "llama-q8_0", "llama-q4_k_m", "torch-fp32", "torch-bf16"]
+SAME_WEIGHTS = {"folio-hf": ["torch-fp32", "torch-bf16"], "folio-f16": ["llama-f16"], "folio-bf16": ["llama-bf16"],
                 "folio-q8_0": ["llama-q8_0"], "folio-q4_k_m": ["llama-q4_k_m"],
-                "folio-hf-bf16": ["torch-fp32", "torch-bf16"], "folio-f16-bf16": ["llama-f16"]}
+                "folio-hf-bf16": ["torch-fp32", "torch-bf16"], "folio-f16-bf16": ["llama-f16"],
+                "folio-bf16-bf16": ["llama-bf16"], "folio-q8_0-bf16": ["llama-q8_0"],
+                "folio-q4_k_m-bf16": ["llama-q4_k_m"]}
 
 
 def parse_args():

@@ -75,13 +75,11 @@ public enum Ops {
         pool.parallelFor(rowTasks) { task in
             ck_quantize_act(x, Int64(M), Int64(K), act, Int64(M * task / rowTasks), Int64(M * (task + 1) / rowTasks))
         }
-        // Tasks of (weight, column range): each weight's panels split in proportion to its share of N.
-        let totalPanels = weights.reduce(0) { $0 + ($1.0.shape[0] + matmulPanelWidth - 1) / matmulPanelWidth }
-        let budget = pool.threadCount * 4
+        // Tasks of (weight, column range), each weight split as the single-weight path splits it.
         var tasks: [(weight: Int, n0: Int64, n1: Int64)] = []
         for (i, (w, _)) in weights.enumerated() {
             let N = w.shape[0], panels = (N + matmulPanelWidth - 1) / matmulPanelWidth
-            let count = max(1, min(panels, (budget * panels + totalPanels - 1) / totalPanels))
+            let count = min(panels, pool.threadCount * 4)
             for t in 0..<count {
                 tasks.append((i, Int64(min(panels * t / count * matmulPanelWidth, N)),
                               Int64(min(panels * (t + 1) / count * matmulPanelWidth, N))))

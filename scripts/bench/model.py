@@ -5,6 +5,7 @@ Shape of the real model: V 151,669, C 1024, 28 layers, F 3072, Hq 16, Hkv 8, D 1
 Files in <cache>/qwen3-0.6b-shape-L<layers>/:
   hf/            config.json + model.safetensors (BF16) + tokenizer.json + tokenizer_config.json
   f16.gguf       F16 (norms F32), written with gguf-py like convert_hf_to_gguf.py
+  bf16.gguf      BF16 (norms F32), the same way
   q8_0.gguf      llama.cpp's quantiser from f16.gguf (ftype 7)
   q4_k_m.gguf    llama.cpp's quantiser from f16.gguf (ftype 15; its per-tensor K-quant mix)
 The weights reuse the fixture generator (scripts/fixtures/qwen3.py) so the scales keep activations sane.
@@ -34,7 +35,7 @@ def spec(layers: int) -> Spec:
 def model_paths(cache: Path, layers: int) -> dict:
     """{'hf': folder, 'f16' / 'q8_0' / 'q4_k_m': gguf file} inside the cache."""
     root = cache / spec(layers).name
-    return {"hf": root / "hf", "f16": root / "f16.gguf", "q8_0": root / "q8_0.gguf",
+    return {"hf": root / "hf", "f16": root / "f16.gguf", "bf16": root / "bf16.gguf", "q8_0": root / "q8_0.gguf",
             "q4_k_m": root / "q4_k_m.gguf"}
 
 
@@ -44,7 +45,8 @@ def ensure_model(cache: Path, layers: int, log=print) -> dict:
     s = spec(layers)
     need_hf = not (p["hf"] / "model.safetensors").exists()
     need_f16 = not p["f16"].exists()
-    if need_hf or need_f16:
+    need_bf16 = not p["bf16"].exists()
+    if need_hf or need_f16 or need_bf16:
         t = time.time()
         log(f"making {s.name}: random weights (seed {SEED}) ...")
         w = random_weights(s, "bfloat16")           # float32 arrays already rounded to BF16
@@ -65,6 +67,12 @@ def ensure_model(cache: Path, layers: int, log=print) -> dict:
             write_gguf(tmp, s, w, Q.F16, vocab, True, s.name)
             tmp.rename(p["f16"])
             log(f"  f16.gguf written ({time.time() - t:.0f} s)")
+        if need_bf16:
+            tmp = p["bf16"].with_suffix(".partial")
+            vocab = bpe.vocab_for_gguf(QWEN3_TOKENIZER / "tokenizer.json")
+            write_gguf(tmp, s, w, Q.BF16, vocab, True, s.name)
+            tmp.rename(p["bf16"])
+            log(f"  bf16.gguf written ({time.time() - t:.0f} s)")
         del w
     for name, ftype in QUANTS.items():
         if not p[name].exists():
