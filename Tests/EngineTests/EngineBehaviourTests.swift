@@ -17,7 +17,7 @@ struct EngineBehaviourTests {
         for (i, text) in texts.enumerated() {
             let alone = try embedder.embed([text])[0].vector
             let diff = zip(alone, batched[i].vector).map { abs($0 - $1) }.max() ?? 1
-            #expect(diff <= 1e-6, "input \(i) differs by \(diff) between batch and alone")
+            #expect(diff == 0, "input \(i) differs by \(diff) between batch and alone")
         }
     }
 
