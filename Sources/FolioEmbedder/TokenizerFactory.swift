@@ -22,17 +22,34 @@ enum TokenizerFactory {
     static func fromGGUF(_ file: GGUFFile) throws -> any Tokenizer {
         let m = file.metadata
         let kind = m["tokenizer.ggml.model"]?.string
+        func id(_ key: String) -> Int32? { m["tokenizer.ggml." + key]?.int.map { Int32($0) } }
+        func flag(_ key: String) -> Bool? { m["tokenizer.ggml." + key]?.bool }
+        if kind == "bert" {
+            guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray else {
+                throw EmbedderError.tokenizerMissing(path: file.path, expected: "a tokenizer.ggml.tokens string array")
+            }
+            // llama.cpp's defaults for WordPiece: [CLS] before, [SEP] after; the add_* keys override them.
+            return try WordPieceTokenizer(
+                ggufTokens: tokens,
+                tokenTypes: m["tokenizer.ggml.token_type"]?.intArray?.map { Int32($0) },
+                unknownID: id("unknown_token_id"),
+                clsID: id("cls_token_id") ?? id("bos_token_id"),
+                sepID: id("seperator_token_id") ?? id("eos_token_id"),
+                padID: id("padding_token_id"),
+                addCLS: flag("add_bos_token") ?? true,
+                addSEP: (flag("add_sep_token") ?? true) || (flag("add_eos_token") ?? false))
+        }
         guard kind == "gpt2" else {
             throw EmbedderError.tokenizerMissing(
                 path: file.path,
-                expected: "tokenizer.ggml.model = \"gpt2\" (byte-level BPE); found \(kind.map { "\"\($0)\"" } ?? "none")")
+                expected: "tokenizer.ggml.model = \"gpt2\" (byte-level BPE) or \"bert\" (WordPiece); "
+                    + "found \(kind.map { "\"\($0)\"" } ?? "none")")
         }
         guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray,
               let merges = m["tokenizer.ggml.merges"]?.stringArray else {
             throw EmbedderError.tokenizerMissing(path: file.path,
                                                  expected: "tokenizer.ggml.tokens and tokenizer.ggml.merges string arrays")
         }
-        func id(_ key: String) -> Int32? { m["tokenizer.ggml." + key]?.int.map { Int32($0) } }
         return try BPETokenizer(
             ggufTokens: tokens,
             tokenTypes: m["tokenizer.ggml.token_type"]?.intArray?.map { Int32($0) },

@@ -44,6 +44,12 @@ public enum ModelLoader {
         case let .gguf(filePath):
             let file = try GGUFFile(path: filePath)
             let architecture = file.metadata["general.architecture"]?.string ?? "(none)"
+            let infos = file.tensorInfos.map { ($0.dtype, $0.shape) }
+            if architecture == "bert" {
+                let model = try BertModel.load(gguf: file, pool: pool)
+                let description = describe(model.config, format: "gguf", path: filePath, infos: infos)
+                return LoadedModel(model: model, description: description, gguf: file, folder: nil)
+            }
             guard architecture == "qwen3" else { throw ModelError.unsupportedArchitecture(architecture, path: filePath) }
             if let pooling = file.metadata["qwen3.pooling_type"]?.int, pooling != 3 {
                 // llama.cpp numbering: 1 mean, 2 cls, 3 last. Qwen3-Embedding is trained with last-token pooling.
@@ -51,8 +57,7 @@ public enum ModelLoader {
                                                   expected: "3 (last token), as Qwen3-Embedding uses; found \(pooling)")
             }
             let model = try Qwen3Model.load(gguf: file, pool: pool)
-            let description = describe(model.config, format: "gguf", path: filePath,
-                                       infos: file.tensorInfos.map { ($0.dtype, $0.shape) })
+            let description = describe(model.config, format: "gguf", path: filePath, infos: infos)
             return LoadedModel(model: model, description: description, gguf: file, folder: nil)
 
         case let .huggingFaceFolder(folderPath):
@@ -67,7 +72,8 @@ public enum ModelLoader {
             let weights = try SafetensorsWeights(folder: folderPath)
             if modelType == "bert" {
                 let model = try BertModel.load(folder: folder, weights: weights, pool: pool)
-                let description = describe(model.config, path: folderPath, infos: try infos(of: weights))
+                let description = describe(model.config, format: "safetensors", path: folderPath,
+                                           infos: try infos(of: weights))
                 return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
             }
             let config = try Qwen3Config.fromHuggingFace(json: data, path: configURL.path)
@@ -107,10 +113,10 @@ public enum ModelLoader {
             weightBytes: bytes)
     }
 
-    static func describe(_ c: BertConfig, path: String, infos: [(DType, [Int])]) -> ModelDescription {
+    static func describe(_ c: BertConfig, format: String, path: String, infos: [(DType, [Int])]) -> ModelDescription {
         let (types, parameters, bytes) = tally(infos)
         return ModelDescription(
-            path: path, format: "safetensors", architecture: "bert", hiddenSize: c.hiddenSize, layers: c.layerCount,
+            path: path, format: format, architecture: "bert", hiddenSize: c.hiddenSize, layers: c.layerCount,
             queryHeads: c.heads, keyValueHeads: c.heads, headDim: c.headDim,
             intermediateSize: c.intermediateSize, vocabularySize: c.vocabularySize, contextLength: c.contextLength,
             ropeTheta: nil, pooling: c.pooling, tensorTypes: types, parameterCount: parameters, weightBytes: bytes)

@@ -31,7 +31,7 @@ public final class WordPieceTokenizer: Tokenizer {
         try WordPieceTokenizer(file: TokenizerJSON(url: url), config: TokenizerConfigJSON(beside: url))
     }
 
-    init(file: TokenizerJSON, config: TokenizerConfigJSON) throws {
+    convenience init(file: TokenizerJSON, config: TokenizerConfigJSON) throws {
         let path = file.path
         let type = try file.modelType
         guard type == "WordPiece" else { throw TokenizerError.unsupportedModel(path: path, type: type) }
@@ -61,32 +61,46 @@ public final class WordPieceTokenizer: Tokenizer {
             throw TokenizerError.malformed(path: path, field: "model.unk_token", expected: "a token in model.vocab (\"\(unk)\")",
                                            hint: "WordPiece needs its unknown token in the vocabulary.")
         }
-        let table = try IDTable(vocabulary: vocabulary, added: added, source: path)
-        let (tokens, tokenIDs, size) = (table.tokens, table.ids, table.tokens.count)
         if added.contains(where: \.normalized) {
             throw TokenizerError.unsupportedComponent(path: path, component: "added_tokens", type: "normalized: true",
                                                       hint: "Folio matches WordPiece added tokens in the raw text only.")
         }
+        let table = try IDTable(vocabulary: vocabulary, added: added, source: path)
+        let post = try file.postProcessor(idOf: { table.ids[$0] })
         let decoder = try file.components("decoder", listKey: "decoders")
-        self.decoderCleanup = decoder.first { $0.0 == "WordPiece" }?.1["cleanup"] as? Bool ?? true
+        self.init(vocabulary: vocabulary, table: table, added: added, normalizer: normalizer,
+                  prefix: model["continuing_subword_prefix"] as? String ?? "##",
+                  maxInputCharsPerWord: (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100,
+                  unknownID: unknownID, postProcessor: post,
+                  eos: post.suffix.count == 1 ? post.suffix[0] : config.eos.flatMap { table.ids[$0] },
+                  bos: post.prefix.count == 1 ? post.prefix[0] : config.bos.flatMap { table.ids[$0] },
+                  pad: config.pad.flatMap { table.ids[$0] } ?? file.padID,
+                  decoderCleanup: decoder.first { $0.0 == "WordPiece" }?.1["cleanup"] as? Bool ?? true)
+    }
+
+    /// The one designated initialiser: both sources (tokenizer.json, GGUF) reduce to these parts.
+    /// `vocabulary` holds the WordPiece pieces as Hugging Face writes them (`##` for continuations).
+    init(vocabulary: [String: Int32], table: IDTable, added: [AddedToken], normalizer: BertNormalizer?,
+         prefix: String, maxInputCharsPerWord: Int, unknownID: Int32, postProcessor: PostProcessor,
+         eos: Int32?, bos: Int32?, pad: Int32?, decoderCleanup: Bool) {
+        self.decoderCleanup = decoderCleanup
         self.normalizer = normalizer
-        self.prefix = model["continuing_subword_prefix"] as? String ?? "##"
+        self.prefix = prefix
         self.prefixBytes = Array(prefix.utf8)
-        self.maxInputCharsPerWord = (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100
+        self.maxInputCharsPerWord = maxInputCharsPerWord
         self.unknownID = unknownID
         self.vocabulary = vocabulary
-        self.vocabularySize = size
-        self.tokens = tokens
-        self.tokenIDs = tokenIDs
+        self.vocabularySize = table.tokens.count
+        self.tokens = table.tokens
+        self.tokenIDs = table.ids
         let sorted = added.sorted { $0.id < $1.id }
         self.addedTokens = sorted
         self.rawMatcher = AddedTokenMatcher(sorted)
         self.specialTokenIDs = Set(sorted.filter(\.special).map(\.id))
-        let post = try file.postProcessor(idOf: { tokenIDs[$0] })
-        self.postProcessor = post
-        self.eosTokenID = post.suffix.count == 1 ? post.suffix[0] : config.eos.flatMap { tokenIDs[$0] }
-        self.bosTokenID = post.prefix.count == 1 ? post.prefix[0] : config.bos.flatMap { tokenIDs[$0] }
-        self.padTokenID = config.pad.flatMap { tokenIDs[$0] } ?? file.padID
+        self.postProcessor = postProcessor
+        self.eosTokenID = eos
+        self.bosTokenID = bos
+        self.padTokenID = pad
     }
 
     public func id(of token: String) -> Int32? { tokenIDs[token] }
