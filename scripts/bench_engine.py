@@ -1,6 +1,8 @@
 """Benchmark (not a test): Folio beside llama.cpp and PyTorch on one Qwen3-Embedding-0.6B-shaped model.
 
 Run:  /work/pyenv/bin/python scripts/bench_engine.py [--layers 28] [--sizes 128,512] [--threads 2]
+      ... --shape 4b --sizes 512 --engines folio-q4_k_m,llama-q4_k_m   (Qwen3-Embedding-4B shape, 36 layers;
+      only F16 and Q4_K_M GGUFs exist for it, so folio-f16/-q4_k_m[-bf16] and llama-f16/-q4_k_m)
 First build Folio:  swift build -c release --scratch-path .build-bench
 The model (random weights, real Qwen3 vocabulary and shape) is made once into --cache
 (default /work/bench-cache, outside the repo): an HF folder with BF16 safetensors and F16, Q8_0
@@ -43,11 +45,13 @@ SAME_WEIGHTS = {"folio-hf": ["torch-fp32", "torch-bf16"], "folio-f16": ["llama-f
 def parse_args():
     a = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     a.add_argument("--cache", type=Path, default=Path("/work/bench-cache"), help="model cache folder (not committed)")
-    a.add_argument("--layers", type=int, default=28, help="decoder layers (28 = the real model; fewer for quick runs)")
+    a.add_argument("--shape", choices=["0.6b", "4b"], default="0.6b", help="Qwen3-Embedding-0.6B or -4B shapes")
+    a.add_argument("--layers", type=int, help="0.6b only: decoder layers (default 28 = the real model; fewer for quick "
+                   "runs); 4b always has its 36")
     a.add_argument("--sizes", default="128,512,2048,8192", help="tokens per input, comma-separated")
     a.add_argument("--counts", default="", help="inputs per size, e.g. 128:16,512:8 (defaults in bench/inputs.py)")
     a.add_argument("--threads", type=int, default=2)
-    a.add_argument("--engines", default=",".join(FOLIO + PEERS), help="comma-separated subset")
+    a.add_argument("--engines", help="comma-separated subset (default: all the shape has files for)")
     a.add_argument("--folio", type=Path, default=ROOT / ".build-bench" / "release" / "folio")
     a.add_argument("--repeats", type=int, default=1, help="measure every engine N times, keep the fastest")
     a.add_argument("--omp-wait-policy", choices=["active", "passive"], help="OMP_WAIT_POLICY for every engine")
@@ -62,6 +66,33 @@ def log(*a):
 
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def weights_of(engine: str) -> str:
+    """The model_paths key an engine reads: 'folio-q8_0-bf16' -> 'q8_0', 'torch-fp32' -> 'hf'."""
+    kind, variant = engine.split("-", 1)
+    if kind == "torch":
+        return "hf"
+    return variant.partition("-")[0] if kind == "folio" else variant
+
+
+def choose_model(args, engines: list) -> tuple:
+    """(engines, ensure_model thunk, description) for --shape; refuses engines whose file the shape lacks."""
+    from bench.model import ensure_model, ensure_model_4b, model_paths_4b
+    if args.shape == "0.6b":
+        layers = args.layers or 28
+        ensure = lambda: ensure_model(args.cache, layers, log)   # noqa: E731
+        return engines or FOLIO + PEERS, ensure, f"Qwen3-Embedding-0.6B shape, {layers} layers"
+    if args.layers not in (None, 36):
+        raise SystemExit("--layers applies to --shape 0.6b only; the 4b shape always has 36 layers")
+    have = model_paths_4b(args.cache).keys()
+    usable = [e for e in FOLIO + PEERS if weights_of(e) in have]
+    lacking = [e for e in engines if e not in usable]
+    if lacking:
+        raise SystemExit(f"--shape 4b has only F16 and Q4_K_M GGUFs (no HF folder, BF16 or Q8_0 file), so it cannot "
+                         f"run {lacking}; choose from {usable}")
+    ensure = lambda: ensure_model_4b(args.cache, log)   # noqa: E731
+    return engines or usable, ensure, "Qwen3-Embedding-4B shape, 36 layers"
 
 
 def run_engine(name: str, paths: dict, args, inputs: list, size: int) -> dict:
@@ -135,24 +166,24 @@ def main() -> None:
         from bench.workers import run_job
         return run_job(args.worker)
     from bench.inputs import DEFAULT_COUNTS, make_inputs
-    from bench.model import ensure_model
     sizes = [int(x) for x in args.sizes.split(",") if x]
     counts = dict(DEFAULT_COUNTS)
     counts.update({int(k): int(v) for k, v in (c.split(":") for c in args.counts.split(",") if c)})
-    engines = [e for e in args.engines.split(",") if e]
+    engines = [e for e in (args.engines or "").split(",") if e]
     unknown = [e for e in engines if e not in FOLIO + PEERS]
     if unknown:
         raise SystemExit(f"unknown engines {unknown}; choose from {FOLIO + PEERS}")
+    engines, ensure, described = choose_model(args, engines)
     from bench import runner
     runner.OMP_WAIT_POLICY = args.omp_wait_policy
-    paths = ensure_model(args.cache, args.layers, log)
-    log(f"model: Qwen3-Embedding-0.6B shape, {args.layers} layers, random weights, in {paths['hf'].parent}")
+    paths = ensure()
+    log(f"model: {described}, random weights, in {paths['f16'].parent}")
     log(f"threads {args.threads}; cores {os.cpu_count()}; repeats {args.repeats} (best kept); OMP_WAIT_POLICY "
         f"{args.omp_wait_policy or 'default'}; Folio timed by difference, peers in-process after warm-up")
     results = {}
     for s in sizes:
         n = counts.get(s, max(1, 2048 // s))
-        inputs = make_inputs(paths["hf"] / "tokenizer.json", s, n)
+        inputs = make_inputs(paths["tokenizer"], s, n)
         log(f"\n== {n} x {s} tokens  (load average {load_average()})")
         results[s] = {}
         for rep, e in ((rep, e) for rep in range(args.repeats) for e in engines):
