@@ -32,17 +32,7 @@ public enum Ops {
             (Int64(min(panels * task / tasks * matmulPanelWidth, N)), Int64(min(panels * (task + 1) / tasks * matmulPanelWidth, N)))
         }
         if int8Activations && usesInt8(weight.dtype) && K % 32 == 0 {
-            // Quantise x once, rows split over the pool; every thread then reads the same int8 rows.
-            let act = UnsafeMutableRawPointer.allocate(byteCount: ck_act_bytes(Int64(M), Int64(K)), alignment: 64)
-            defer { act.deallocate() }
-            let rowTasks = min(M, pool.threadCount * 2)
-            pool.parallelFor(rowTasks) { task in
-                ck_quantize_act(x, Int64(M), Int64(K), act, Int64(M * task / rowTasks), Int64(M * (task + 1) / rowTasks))
-            }
-            pool.parallelFor(tasks) { task in
-                let (n0, n1) = columns(task)
-                ck_matmul_int8(type, w, act, y, Int64(M), Int64(K), Int64(N), n0, n1)
-            }
+            matmulInt8(x, rows: M, weights: [(weight, y)], pool: pool)
             return
         }
         if precisionUsed(precision, weights: weight.dtype) == .bf16 && K % 2 == 0 {
@@ -65,17 +55,27 @@ public enum Ops {
                               pool: ThreadPool, precision: ComputePrecision = .f32) {
         guard M > 0, let K = weights.first?.0.shape.last else { return }
         let shared = weights.allSatisfy { $0.0.shape.count == 2 && $0.0.shape[1] == K && usesInt8($0.0.dtype) } && K % 32 == 0
-        guard shared && weights.count > 1 else {
+        guard shared else {
             for (w, y) in weights { matmul(x, rows: M, weight: w, into: y, pool: pool, precision: precision) }
             return
         }
+        matmulInt8(x, rows: M, weights: weights, pool: pool)
+    }
+
+    /// The int8 path over weights that share x ([M, K], K a multiple of 32): x quantised once (rows split
+    /// over the pool; every thread then reads the same int8 rows), then every weight's column panels as
+    /// one set of tasks, each weight split in a few tasks per thread so a thread slowed by others on the
+    /// machine does not hold up the rest.
+    static func matmulInt8(_ x: UnsafePointer<Float>, rows M: Int, weights: [(Tensor, UnsafeMutablePointer<Float>)],
+                           pool: ThreadPool) {
+        let K = weights[0].0.shape[1]
         let act = UnsafeMutableRawPointer.allocate(byteCount: ck_act_bytes(Int64(M), Int64(K)), alignment: 64)
         defer { act.deallocate() }
         let rowTasks = min(M, pool.threadCount * 2)
         pool.parallelFor(rowTasks) { task in
             ck_quantize_act(x, Int64(M), Int64(K), act, Int64(M * task / rowTasks), Int64(M * (task + 1) / rowTasks))
         }
-        // Tasks of (weight, column range), each weight split as the single-weight path splits it.
+        // Tasks of (weight, column range).
         var tasks: [(weight: Int, n0: Int64, n1: Int64)] = []
         for (i, (w, _)) in weights.enumerated() {
             let N = w.shape[0], panels = (N + matmulPanelWidth - 1) / matmulPanelWidth
