@@ -71,4 +71,32 @@ struct RowOpsTests {
         #expect(maxRelativeError(ref, expected) < 1e-5)
         #expect(maxRelativeError(x, ref, floor: 1e-6) == 0)
     }
+
+    @Test("RoPE, silu(gate) * up and the residual add split over a pool give the bits of one call")
+    func pooledRowOps() {
+        let pool = ThreadPool(threads: 3)
+        var rng = SeededRandom(seed: 13)
+        // RoPE: 700 tokens x 4 heads x 64 (above the split threshold), positions from 5 on.
+        let x = rng.floats(700 * 4 * 64, scale: 2)
+        var one = x, split = x
+        one.withUnsafeMutableBufferPointer {
+            Ops.rope($0.baseAddress!, tokens: 700, heads: 4, headDim: 64, firstPosition: 5, theta: 1_000_000)
+        }
+        split.withUnsafeMutableBufferPointer {
+            Ops.rope($0.baseAddress!, tokens: 700, heads: 4, headDim: 64, firstPosition: 5, theta: 1_000_000, pool: pool)
+        }
+        #expect(one == split)
+        // silu and add over a count that is not a multiple of the 64-value spans.
+        let n = 100_003
+        let gate = rng.floats(n, scale: 8), up = rng.floats(n)
+        var g1 = gate, g2 = gate
+        g1.withUnsafeMutableBufferPointer { Ops.siluMul(gate: $0.baseAddress!, up: up, count: n) }
+        g2.withUnsafeMutableBufferPointer { Ops.siluMul(gate: $0.baseAddress!, up: up, count: n, pool: pool) }
+        #expect(g1 == g2 && g1 != gate)
+        var a1 = gate, a2 = gate
+        a1.withUnsafeMutableBufferPointer { Ops.add($0.baseAddress!, up, count: n) }
+        a2.withUnsafeMutableBufferPointer { Ops.add($0.baseAddress!, up, count: n, pool: pool) }
+        #expect(a1 == a2 && a1 != gate)
+        #expect(a2[n - 1] == gate[n - 1] + up[n - 1], "the last span reaches the end")
+    }
 }

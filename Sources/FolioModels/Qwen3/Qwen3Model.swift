@@ -91,8 +91,8 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
             //    q [t, Hq, D], k, v [t, Hkv, D] -> attention output [t, Hq, D], written over q.
             var start = 0
             for t in lengths {
-                Ops.rope(q + start * qw, tokens: t, heads: Hq, headDim: D, firstPosition: 0, theta: c.ropeTheta)
-                Ops.rope(k + start * kvw, tokens: t, heads: Hkv, headDim: D, firstPosition: 0, theta: c.ropeTheta)
+                Ops.rope(q + start * qw, tokens: t, heads: Hq, headDim: D, firstPosition: 0, theta: c.ropeTheta, pool: pool)
+                Ops.rope(k + start * kvw, tokens: t, heads: Hkv, headDim: D, firstPosition: 0, theta: c.ropeTheta, pool: pool)
                 Ops.causalAttention(q: q + start * qw, k: k + start * kvw, v: v + start * kvw,
                                     out: q + start * qw, tokens: t, qHeads: Hq, kvHeads: Hkv,
                                     headDim: D, pool: pool, precision: precision)
@@ -102,16 +102,16 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
                 let (n, xr) = (r1 - r0, x + r0 * C)
                 // 6. Output projection and residual: attention [n, Hq * D] -> h [n, C]; x += h.
                 Ops.matmul(q + r0 * qw, rows: n, weight: l.wo, into: h, pool: pool, precision: precision)
-                Ops.add(xr, h, count: n * C)
+                Ops.add(xr, h, count: n * C, pool: pool)
                 // 7. RMSNorm before the MLP: x [n, C] -> h [n, C].
                 l.mlpNorm.withUnsafeBufferPointer {
                     Ops.rmsNorm(xr, rows: n, dim: C, weight: $0.baseAddress!, eps: c.rmsNormEps, into: h, pool: pool)
                 }
                 // 8. SwiGLU: h [n, C] -> gate, up [n, F] -> silu(gate) * up [n, F] -> h [n, C]; x += h.
                 Ops.matmul(h, rows: n, weights: [(l.wGate, gate), (l.wUp, up)], pool: pool, precision: precision)
-                Ops.siluMul(gate: gate, up: up, count: n * F)
+                Ops.siluMul(gate: gate, up: up, count: n * F, pool: pool)
                 Ops.matmul(gate, rows: n, weight: l.wDown, into: h, pool: pool, precision: precision)
-                Ops.add(xr, h, count: n * C)
+                Ops.add(xr, h, count: n * C, pool: pool)
             }
             observe?(layerIndex + 1, x, T)
         }
