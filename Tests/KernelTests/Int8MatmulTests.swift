@@ -80,6 +80,29 @@ struct Int8MatmulTests {
         #expect(maxError(y, ref) < 1e-5, "\(type)")
     }
 
+    @Test("Past ck_int8_row_block rows the row-blocked VNNI path equals ck_matmul_int8_ref, and each row its own pass",
+          arguments: [DType.q8_0, .q6_K])
+    func rowBlocked(type: DType) {
+        let (N, K) = (45, 768)
+        let block = Int(ck_int8_row_block(Int64(K)))
+        let M = 2 * block + 5  // two full blocks and a partial one
+        var rng = SeededRandom(seed: 41 + UInt64(type.rawValue))
+        let w = randomWeights(type, rows: N, cols: K, rng: &rng)
+        let x = rng.floats(M * K)
+        let act = quantized(x, M: M, K: K)
+        var ref = [Float](repeating: .nan, count: M * N), y = ref
+        ck_matmul_int8_ref(ckType(type), w, act, &ref, Int64(M), Int64(K), Int64(N), 0, Int64(N))
+        // Columns 3..<45: the task's first panel starts inside the weight, and the last one is partial.
+        for i in 0..<M { for n in 0..<3 { y[i * N + n] = ref[i * N + n] } }
+        ck_matmul_int8(ckType(type), w, act, &y, Int64(M), Int64(K), Int64(N), 3, Int64(N))
+        #expect(maxError(y, ref) < 1e-5, "\(type)")
+        // The last row alone (M = 1, never blocked) gives the same bits as inside the blocked call.
+        let last = (M - 1) * K
+        var one = [Float](repeating: .nan, count: N)
+        ck_matmul_int8(ckType(type), w, quantized(Array(x[last..<(last + K)]), M: 1, K: K), &one, 1, Int64(K), Int64(N), 3, Int64(N))
+        #expect(Array(one[3...]) == Array(y[((M - 1) * N + 3)..<(M * N)]), "\(type)")
+    }
+
     @Test("Int8 activations stay within the rounding bound of the exact f32 product", arguments: int8Types)
     func closeToExact(type: DType) {
         let (M, N, K) = (7, 40, 512)

@@ -81,6 +81,9 @@ void ck_matmul_int8_ref(ck_type t, const void *W, const void *act, float *y,
                         int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
 void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                     int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1);
+/* Above this many rows (for K columns) the VNNI path packs a task's panels once and runs its rows in
+ * blocks of this size over them (the same sums in the same order: blocking changes no bit). */
+int64_t ck_int8_row_block(int64_t K);
 
 /* ---- Register peaks ------------------------------------------------------------------------------ */
 
