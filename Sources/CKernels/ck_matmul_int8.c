@@ -235,6 +235,11 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
         for (int64_t p = 0; p < panels; p++)
             for (int64_t c = 0; c < chunks; c++) {
                 const int64_t nb = n0 + p * NR, nv = n1 - nb < NR ? n1 - nb : NR, k0 = c * IKC;
+                if (c == 0 && p + 1 < panels) { /* the next panel's 32 rows: too many streams for the prefetcher */
+                    const int64_t next = nb + NR, rows = n1 - next < NR ? n1 - next : NR;
+                    for (int64_t r = 0; r < rows; r++)
+                        for (size_t b = 0; b < rb; b += 64) __builtin_prefetch((const char *)W + (size_t)(next + r) * rb + b, 0, 2);
+                }
                 uint8_t *pu = store + (size_t)(p * chunks + c) * slot;
                 float *ps = (float *)(pu + IKC * NR), *po = ps + IKC / 16 * NR;
                 pack_panel(t, W, rb, nb, nv, k0, K - k0 < IKC ? K - k0 : IKC, G, s, pu, NULL, ps, po);
