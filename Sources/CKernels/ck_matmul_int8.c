@@ -188,6 +188,11 @@ int64_t ck_int8_row_block(int64_t K) {
     return mb < 64 ? 64 : mb;
 }
 
+/* One packed panel chunk in the store: pu [IKC / 4][NR][4] bytes, then ps and po [IKC / 16][NR] floats. */
+#define PANEL_SLOT (IKC * NR + 2 * sizeof(float) * (IKC / 16 * NR))
+static float *slot_ps(uint8_t *slot) { return (float *)(slot + IKC * NR); }
+static float *slot_po(uint8_t *slot) { return slot_ps(slot) + IKC / 16 * NR; }
+
 /* Per-thread store of a task's packed panels, for the row-blocked path (grown as needed). */
 static pthread_key_t panels_key;
 static pthread_once_t panels_once = PTHREAD_ONCE_INIT;
@@ -230,8 +235,7 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
     if (vnni && M > MB) {
         /* Row-blocked: every panel of the task packed once, then each block of MB rows runs over all of them. */
         const int64_t panels = (n1 - n0 + NR - 1) / NR, chunks = (K + IKC - 1) / IKC;
-        const size_t slot = IKC * NR + 2 * sizeof(float) * (IKC / 16 * NR); /* pu, then ps and po */
-        uint8_t *store = thread_panels((size_t)(panels * chunks) * slot);
+        uint8_t *store = thread_panels((size_t)(panels * chunks) * PANEL_SLOT);
         for (int64_t p = 0; p < panels; p++)
             for (int64_t c = 0; c < chunks; c++) {
                 const int64_t nb = n0 + p * NR, nv = n1 - nb < NR ? n1 - nb : NR, k0 = c * IKC;
@@ -240,9 +244,8 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                     for (int64_t r = 0; r < rows; r++)
                         for (size_t b = 0; b < rb; b += 64) __builtin_prefetch((const char *)W + (size_t)(next + r) * rb + b, 0, 2);
                 }
-                uint8_t *pu = store + (size_t)(p * chunks + c) * slot;
-                float *ps = (float *)(pu + IKC * NR), *po = ps + IKC / 16 * NR;
-                pack_panel(t, W, rb, nb, nv, k0, K - k0 < IKC ? K - k0 : IKC, G, s, pu, NULL, ps, po);
+                uint8_t *pu = store + (size_t)(p * chunks + c) * PANEL_SLOT;
+                pack_panel(t, W, rb, nb, nv, k0, K - k0 < IKC ? K - k0 : IKC, G, s, pu, NULL, slot_ps(pu), slot_po(pu));
             }
         for (int64_t m0 = 0; m0 < M; m0 += MB) {
             const int64_t mb = M - m0 < MB ? M - m0 : MB;
@@ -250,11 +253,10 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                 for (int64_t c = 0; c < chunks; c++) {
                     const int64_t nb = n0 + p * NR, nv = n1 - nb < NR ? n1 - nb : NR, k0 = c * IKC;
                     const int64_t kc = K - k0 < IKC ? K - k0 : IKC;
-                    const uint8_t *pu = store + (size_t)(p * chunks + c) * slot;
-                    const float *ps = (const float *)(pu + IKC * NR), *po = ps + IKC / 16 * NR;
+                    uint8_t *pu = store + (size_t)(p * chunks + c) * PANEL_SLOT;
                     ck_itile_vnni(q + m0 * K + k0, K, d + m0 * (K / 32) + k0 / 32, K / 32, xs + m0 * (K / G) + k0 / G,
-                                  xi + m0 * (K / G) + k0 / G, K / G, Z, pu, ps, po, kc, G, y + m0 * ldy + nb, ldy, mb, nv,
-                                  k0 > 0);
+                                  xi + m0 * (K / G) + k0 / G, K / G, Z, pu, slot_ps(pu), slot_po(pu), kc, G,
+                                  y + m0 * ldy + nb, ldy, mb, nv, k0 > 0);
                 }
         }
         return;

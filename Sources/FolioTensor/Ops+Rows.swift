@@ -6,15 +6,7 @@ extension Ops {
     /// x, into: [rows, dim] (`x` may equal `into`); weight: [dim]. Splits rows across `pool` when given.
     public static func rmsNorm(_ x: UnsafePointer<Float>, rows: Int, dim: Int, weight: UnsafePointer<Float>,
                                eps: Float, into: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
-        guard rows > 0 else { return }
-        // Below ~64K elements a thread hand-off costs more than the work.
-        let tasks = pool.map { rows * dim >= 1 << 16 ? min(rows, $0.threadCount * 2) : 1 } ?? 1
-        if tasks <= 1 {
-            ck_rmsnorm(x, weight, into, Int64(rows), Int64(dim), eps)
-            return
-        }
-        pool!.parallelFor(tasks) { task in
-            let r0 = rows * task / tasks, r1 = rows * (task + 1) / tasks
+        forSpans(of: rows, elementsEach: dim, pool: pool) { r0, r1 in
             ck_rmsnorm(x + r0 * dim, weight, into + r0 * dim, Int64(r1 - r0), Int64(dim), eps)
         }
     }

@@ -25,12 +25,8 @@ public enum Ops {
         guard M > 0, N > 0 else { return }
         let type = ck_type(rawValue: weight.dtype.rawValue)
         let w = weight.rawPointer
-        let panels = (N + matmulPanelWidth - 1) / matmulPanelWidth
-        // A few tasks per thread, so a thread slowed by others on the machine does not hold up the rest.
-        let tasks = min(panels, pool.threadCount * 4)
-        func columns(_ task: Int) -> (Int64, Int64) {
-            (Int64(min(panels * task / tasks * matmulPanelWidth, N)), Int64(min(panels * (task + 1) / tasks * matmulPanelWidth, N)))
-        }
+        let tasks = columnTasks(N, pool: pool)
+        func columns(_ task: Int) -> (Int64, Int64) { columnSpan(task, of: tasks, columns: N) }
         if int8Activations && usesInt8(weight.dtype) && K % 32 == 0 {
             matmulInt8(x, rows: M, weights: [(weight, y)], pool: pool)
             return
@@ -78,11 +74,10 @@ public enum Ops {
         // Tasks of (weight, column range).
         var tasks: [(weight: Int, n0: Int64, n1: Int64)] = []
         for (i, (w, _)) in weights.enumerated() {
-            let N = w.shape[0], panels = (N + matmulPanelWidth - 1) / matmulPanelWidth
-            let count = min(panels, pool.threadCount * 4)
+            let N = w.shape[0], count = columnTasks(N, pool: pool)
             for t in 0..<count {
-                tasks.append((i, Int64(min(panels * t / count * matmulPanelWidth, N)),
-                              Int64(min(panels * (t + 1) / count * matmulPanelWidth, N))))
+                let (n0, n1) = columnSpan(t, of: count, columns: N)
+                tasks.append((i, n0, n1))
             }
         }
         pool.parallelFor(tasks.count) { t in
@@ -91,6 +86,19 @@ public enum Ops {
             ck_matmul_int8(ck_type(rawValue: w.dtype.rawValue), w.rawPointer, act, y, Int64(M), Int64(K),
                            Int64(w.shape[0]), n0, n1)
         }
+    }
+
+    /// Tasks N columns are split into: a few per thread, so a thread slowed by others on the machine does
+    /// not hold up the rest, and never more than there are panels.
+    static func columnTasks(_ N: Int, pool: ThreadPool) -> Int {
+        min((N + matmulPanelWidth - 1) / matmulPanelWidth, pool.threadCount * 4)
+    }
+
+    /// Columns [n0, n1) of `task` out of `tasks`: whole panels, the last one cut at N.
+    static func columnSpan(_ task: Int, of tasks: Int, columns N: Int) -> (Int64, Int64) {
+        let panels = (N + matmulPanelWidth - 1) / matmulPanelWidth
+        return (Int64(min(panels * task / tasks * matmulPanelWidth, N)),
+                Int64(min(panels * (task + 1) / tasks * matmulPanelWidth, N)))
     }
 
     /// Whether ``matmul(_:rows:weight:into:pool:int8Activations:)`` multiplies weights of `type` with int8
