@@ -36,11 +36,15 @@ let package = Package(
         // The storage protocol and domain types; the two stores implement it.
         .target(name: "KnowledgeStore"),
         // Hugging Face hub downloads into the huggingface_hub cache layout; Foundation only.
-        .target(name: "ModelHub"),
+        .target(name: "ModelHub", dependencies: ["ContentHashing"]),
+        // SHA-256 and the knowledge base's content hash, below both the downloader and the knowledge base.
+        .target(name: "ContentHashing"),
         .target(name: "SQLiteStore", dependencies: ["KnowledgeStore", "CKernels", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "PostgresStore", dependencies: ["KnowledgeStore", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // Use cases: ingest (extract -> chunk -> embed -> store), hybrid search, duplicates, the job queue.
-        .target(name: "KnowledgeBase", dependencies: ["KnowledgeStore", "Ingestion", "FolioEmbedder", "ModelHub"]),
+        .target(name: "KnowledgeBase", dependencies: ["KnowledgeStore", "Ingestion", "FolioEmbedder", "ContentHashing"]),
+        // Retrieval evaluation on BEIR folders through the knowledge base's own search (folio eval).
+        .target(name: "Evaluation", dependencies: ["KnowledgeBase", "KnowledgeStore", "FolioEmbedder", "ContentHashing"]),
         .target(
             name: "HTTPServer",
             dependencies: [
@@ -53,7 +57,7 @@ let package = Package(
             name: "FolioCLI",
             dependencies: [
                 "FolioEmbedder", "FolioModels", "FolioTensor", "HTTPServer", "KnowledgeBase", "KnowledgeStore", "SQLiteStore", "PostgresStore",
-                "Ingestion", "ModelHub",
+                "Ingestion", "ModelHub", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,7 +65,7 @@ let package = Package(
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "FolioTensor"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Tokenization"]),
-        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "ContentHashing", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "KnowledgeStoreTests", dependencies: ["KnowledgeStore", "SQLiteStore", "PostgresStore"]),
         .testTarget(
             name: "KnowledgeBaseTests",
@@ -70,7 +74,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "FolioEmbedder", "KnowledgeStore", "SQLiteStore"]),
-        .testTarget(name: "EngineTests", dependencies: ["FolioCLI", "FolioEmbedder", "FolioModels", "ModelFiles", "Tokenization", "FolioTensor"]),
+        .testTarget(name: "EngineTests", dependencies: ["FolioCLI", "FolioEmbedder", "Evaluation", "KnowledgeStore", "SQLiteStore", "FolioModels", "ModelFiles", "Tokenization", "FolioTensor"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,44 +1,62 @@
 import ArgumentParser
+import Evaluation
 import FolioEmbedder
 import Foundation
+import KnowledgeBase
 
-/// `folio eval`: retrieval quality of a model on a BEIR-layout test set, with exact cosine search.
-struct EvalCommand: ParsableCommand {
+/// `folio eval`: retrieval quality of a model on a BEIR-layout test set, ranked by the knowledge base's search.
+struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Measure retrieval quality (nDCG@10, Recall@100, MRR@10) on a BEIR folder with exact search.",
+        abstract: "Measure retrieval quality (nDCG@10, Recall@100, MRR@10) on a BEIR folder with the knowledge base's search.",
         discussion: """
         DIR holds corpus.jsonl ({"_id", "title", "text"}), queries.jsonl ({"_id", "text"}) and
-        qrels/SPLIT.tsv (a header line, then query-id, corpus-id, score). Documents are embedded as
-        (title + " " + text), trimmed, as BEIR's sentence-transformers wrapper does; inputs longer than the
-        model's context are truncated. Queries take the model folder's sentence-transformers query prompt
-        (config_sentence_transformers.json) unless --instruction is given.
+        qrels/SPLIT.tsv (a header line, then query-id, corpus-id, score). Each document becomes one document of a
+        knowledge-base collection, embedded as (title + " " + text), trimmed, as BEIR's sentence-transformers
+        wrapper does; inputs longer than the model's context are truncated. Queries run `folio kb search`'s own
+        search over whole documents, formatted as the knowledge base formats them (the model folder's
+        sentence-transformers query prompt, else the model's query instruction) unless --instruction is given.
+        The collection lives in a temporary SQLite file, or in --data DIR, where `folio kb search` can query it.
         """)
 
     @Option(help: "A .gguf file or a Hugging Face model folder.") var model: String
     @Option(help: "A BEIR-layout folder.") var dataset: String
     @Option(help: "The qrels file to score against (qrels/SPLIT.tsv).") var split = "test"
-    @Option(help: "vector (exact cosine) or hybrid (cosine fused with BM25 by reciprocal rank, k = 60).")
+    @Option(help: "vector (exact cosine) or hybrid (the knowledge base's cosine and BM25 fusion).")
     var mode: RetrievalEvaluation.Mode = .vector
     @Option(help: "Embed queries as Instruct: TASK\\nQuery:TEXT (Qwen3-Embedding style).") var instruction: String?
+    @Flag(help: "Embed queries as they are, with no prompt or instruction.") var plainQueries = false
     @Option(help: "Use only the first N documents (and the queries judged against them), for quick runs.")
     var limitCorpus: Int?
+    @Option(help: "Keep the collection in this data folder (default: a temporary one, deleted afterwards).")
+    var data: String?
+    @Option(help: "The collection's name in --data.") var collection = "eval"
+    @Option(help: "Write each query's ranking (JSON Lines: {\"query\", \"ranking\"}) to this file.") var rankings: String?
     @Option(help: "Worker threads (default: every core).") var threads: Int?
     @Flag(help: "Print JSON for machines.") var json = false
 
-    func run() throws {
+    func run() async throws {
+        let scratch = data == nil
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("folio-eval-\(UUID().uuidString)") : nil
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         do {
-            var data = try BEIRDataset.load(folder: dataset, split: split)
-            if let n = limitCorpus { data = data.limited(toDocuments: n) }
-            let embedder = try Embedder.load(path: model, configuration: .init(threads: threads))
-            let prefix = instruction == nil ? RetrievalEvaluation.configuredQueryPrefix(modelPath: model) : nil
-            let options = RetrievalEvaluation.Options(mode: mode, queryPrefix: prefix, instruction: instruction)
+            var set = try BEIRDataset.load(folder: dataset, split: split)
+            if let n = limitCorpus { set = set.limited(toDocuments: n) }
+            let path = try await ModelLocator.localPath(for: model)
+            let embedder = try Embedder.load(path: path, configuration: .init(threads: threads))
+            let defaults = KnowledgeBaseConfiguration.forModel(model, at: path, encoder: embedder.encoder)
+            let asConfigured = instruction == nil && !plainQueries
+            let options = RetrievalEvaluation.Options(
+                mode: mode, queryPrefix: asConfigured ? defaults.queryPrefix : nil,
+                instruction: plainQueries ? nil : instruction ?? defaults.queryInstruction, collection: collection)
+            let store = try await StoreOptions.parse(["--data", data ?? scratch!.path]).open()
             let progress = ProgressLine()
-            let report = try RetrievalEvaluation.run(embedder: embedder, dataset: data, options: options) {
-                progress.update("\($0) \($1)/\($2)")
-            }
+            let report = try await RetrievalEvaluation.run(
+                embedder: embedder, modelPath: model, dataset: set, store: store, options: options
+            ) { progress.update("\($0) \($1)/\($2)") }
             progress.finish()
             guard report.queries > 0 else { throw EvaluationError.noJudgedQueries(path: dataset) }
+            if let rankings { try Self.write(report.rankings, order: set.queries.map(\.id), to: rankings) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -61,6 +79,17 @@ struct EvalCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// One line a ranked query, in the order of queries.jsonl.
+    static func write(_ rankings: [String: [String]], order: [String], to path: String) throws {
+        var out = Data()
+        for id in order {
+            guard let ranking = rankings[id] else { continue }
+            out += try JSONSerialization.data(withJSONObject: ["query": id, "ranking": ranking], options: [.sortedKeys])
+            out += Data("\n".utf8)
+        }
+        try out.write(to: URL(fileURLWithPath: path))
     }
 }
 

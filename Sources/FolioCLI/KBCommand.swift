@@ -22,7 +22,7 @@ func openKnowledgeBase(store: any KnowledgeStore, collection: String, threads: I
         store: store, model: spec.model, threads: threads, loadingFrom: try await ModelLocator.localPath(for: spec.model))
 }
 
-/// A knowledge base over `store` with the model at `model`, using the model's own query instruction. `path` is where
+/// A knowledge base over `store` with the model at `model`, formatting queries as the model's files say. `path` is where
 /// the model is on disk when `model` is a Hugging Face reference (see `ModelLocator`).
 func knowledgeBase(store: any KnowledgeStore, model: String, threads: Int?, loadingFrom path: String? = nil) throws -> KnowledgeBase {
     let embedder: Embedder
@@ -31,8 +31,7 @@ func knowledgeBase(store: any KnowledgeStore, model: String, threads: Int?, load
     } catch {
         throw ValidationError("cannot load the model '\(model)': \(error); pass --model PATH to a .gguf file or model folder")
     }
-    let configuration = KnowledgeBaseConfiguration(
-        model: model, queryInstruction: KnowledgeBaseConfiguration.defaultQueryInstruction(for: embedder.encoder))
+    let configuration = KnowledgeBaseConfiguration.forModel(model, at: path ?? model, encoder: embedder.encoder)
     return KnowledgeBase(store: store, engine: embedder, configuration: configuration)
 }
 

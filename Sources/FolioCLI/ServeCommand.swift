@@ -53,13 +53,13 @@ struct ServeCommand: AsyncParsableCommand {
             config.modelNames = list(servedModelNames, "FOLIO_SERVED_MODEL_NAMES") + ServerConfiguration.modelNames(forPath: path)
             // Refuse a bad address before spending seconds loading the model.
             try config.validate()
+            let localPath = try await ModelLocator.localPath(for: path)
             let embedder = try Embedder.load(
-                path: try await ModelLocator.localPath(for: path),
+                path: localPath,
                 configuration: .init(threads: threads, maxBatchTokens: config.batching.maxBatchTokens, precision: precision))
             let store = noKnowledgeBase ? nil : try await storeOptions.open()
             let locator = FileManager.default.fileExists(atPath: path) ? URL(fileURLWithPath: path).standardizedFileURL.path : path
-            let knowledge = KnowledgeBaseConfiguration(
-                model: locator, queryInstruction: KnowledgeBaseConfiguration.defaultQueryInstruction(for: embedder.encoder))
+            let knowledge = KnowledgeBaseConfiguration.forModel(locator, at: localPath, encoder: embedder.encoder)
             let server = try EmbeddingServer(
                 embedder: embedder, configuration: config, knowledgeStore: store, knowledgeConfiguration: knowledge)
             let name = config.reportedModelName

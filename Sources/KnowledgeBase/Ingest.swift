@@ -1,3 +1,4 @@
+import ContentHashing
 import FolioEmbedder
 import Foundation
 import Ingestion

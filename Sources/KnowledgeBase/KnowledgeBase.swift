@@ -72,11 +72,28 @@ public final class KnowledgeBase: Sendable {
 
     // MARK: Embedding helpers
 
-    /// Embeds texts as documents, `batchTokens` at a time, reporting the inputs done after each call.
-    func embedDocuments(
+    /// Embeds texts as documents (no instruction), `embeddingBatchTokens` at a time, truncated to the model's
+    /// context, reporting the inputs done after each call: the vectors ingestion stores.
+    public func embedDocuments(
         _ texts: [String], dimensions: Int, progress: (Int, Int) -> Void = { _, _ in }
     ) async throws -> [[Float]] {
-        let ids = texts.map { engine.encoder.ids(for: $0) }
+        try await embedBatched(texts.map { engine.encoder.ids(for: $0) }, dimensions: dimensions, progress: progress)
+    }
+
+    /// The ids a query is embedded from: the configured prefix, then the model's query instruction.
+    public func queryTokens(_ query: String) -> [Int32] {
+        engine.encoder.ids(for: (configuration.queryPrefix ?? "") + query, instruction: configuration.queryInstruction)
+    }
+
+    /// Embeds queries as `search` does, batched (evaluation embeds thousands at once).
+    public func embedQueries(_ queries: [String], dimensions: Int) async throws -> [[Float]] {
+        try await embedBatched(queries.map(queryTokens), dimensions: dimensions)
+    }
+
+    /// Runs token-id inputs through the engine in calls of at most `embeddingBatchTokens` tokens.
+    private func embedBatched(
+        _ ids: [[Int32]], dimensions: Int, progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> [[Float]] {
         var out: [[Float]] = []
         out.reserveCapacity(ids.count)
         var start = 0
@@ -93,10 +110,9 @@ public final class KnowledgeBase: Sendable {
         return out
     }
 
-    /// Embeds a query with the model's query instruction.
+    /// Embeds one query with the model's query instruction.
     func embedQuery(_ query: String, dimensions: Int) async throws -> [Float] {
-        let ids = engine.encoder.ids(for: query, instruction: configuration.queryInstruction)
-        return try await engine.embed(tokenized: [ids], dimensions: cut(dimensions), truncate: true)[0]
+        try await engine.embed(tokenized: [queryTokens(query)], dimensions: cut(dimensions), truncate: true)[0]
     }
 
     /// nil when the collection keeps the full vector (no renormalisation needed beyond the engine's).

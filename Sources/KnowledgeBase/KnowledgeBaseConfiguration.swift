@@ -9,6 +9,8 @@ public struct KnowledgeBaseConfiguration: Sendable {
     public var model: String
     /// The task text for queries (`Instruct: {task}\nQuery:{text}`); nil embeds queries as they are (BERT models).
     public var queryInstruction: String?
+    /// Text put before each query as it is (a sentence-transformers prompt such as e5's `query: `); nil for none.
+    public var queryPrefix: String?
     /// Tokens of a document the document vector covers (Qwen3-Embedding's 32,768-token context), capped by
     /// the model's context.
     public var documentVectorTokens: Int
@@ -18,11 +20,12 @@ public struct KnowledgeBaseConfiguration: Sendable {
     public var embeddingBatchTokens: Int
 
     public init(
-        model: String, queryInstruction: String? = nil, documentVectorTokens: Int = 32_768,
+        model: String, queryInstruction: String? = nil, queryPrefix: String? = nil, documentVectorTokens: Int = 32_768,
         extraction: ExtractionLimits = .init(), embeddingBatchTokens: Int = 8192
     ) {
         self.model = model
         self.queryInstruction = queryInstruction
+        self.queryPrefix = queryPrefix
         self.documentVectorTokens = documentVectorTokens
         self.extraction = extraction
         self.embeddingBatchTokens = embeddingBatchTokens
@@ -32,5 +35,14 @@ public struct KnowledgeBaseConfiguration: Sendable {
     /// instructions; BERT-family models take queries as they are.
     public static func defaultQueryInstruction(for encoder: InputEncoder) -> String? {
         encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil
+    }
+
+    /// The settings for the model `locator` (found on disk at `path`): its sentence-transformers query prompt when
+    /// its folder has one (e5's `query: `), else its query instruction. Every entry point builds its knowledge base
+    /// this way, so `folio eval`, `folio kb search` and the server format queries alike.
+    public static func forModel(_ locator: String, at path: String, encoder: InputEncoder) -> KnowledgeBaseConfiguration {
+        let prompt = ModelPrompts.sentenceTransformersQueryPrompt(modelPath: path)
+        return KnowledgeBaseConfiguration(
+            model: locator, queryInstruction: prompt == nil ? defaultQueryInstruction(for: encoder) : nil, queryPrefix: prompt)
     }
 }

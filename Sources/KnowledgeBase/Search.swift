@@ -23,10 +23,13 @@ public struct SearchRequest: Sendable {
     /// Weights of the two rankings in hybrid mode: score = Σ weight / (60 + rank).
     public var vectorWeight: Double
     public var keywordWeight: Double
+    /// The query's vector when the caller embedded it already (`embedQueries`, for many queries at once); nil
+    /// embeds `query`. Its length must be the collection's dimensions.
+    public var queryVector: [Float]?
 
     public init(
         collection: String, query: String, k: Int = 10, mode: SearchMode = .hybrid, target: SearchTarget = .chunks,
-        filter: SearchFilter = .none, vectorWeight: Double = 1, keywordWeight: Double = 1
+        filter: SearchFilter = .none, vectorWeight: Double = 1, keywordWeight: Double = 1, queryVector: [Float]? = nil
     ) {
         self.collection = collection
         self.query = query
@@ -36,6 +39,7 @@ public struct SearchRequest: Sendable {
         self.filter = filter
         self.vectorWeight = vectorWeight
         self.keywordWeight = keywordWeight
+        self.queryVector = queryVector
     }
 }
 
@@ -81,7 +85,16 @@ extension KnowledgeBase {
         let depth = request.mode == .hybrid ? max(request.k * 4, 50) : request.k
         var vectorHits: [SearchHit] = [], keywordHits: [SearchHit] = []
         if request.mode != .keyword {
-            let q = try await embedQuery(query, dimensions: spec.dimensions)
+            let q: [Float]
+            if let given = request.queryVector {
+                guard given.count == spec.dimensions else {
+                    throw KnowledgeBaseError.badSearchParameter(
+                        name: "queryVector", value: "\(given.count) values", expected: "\(spec.dimensions) values")
+                }
+                q = given
+            } else {
+                q = try await embedQuery(query, dimensions: spec.dimensions)
+            }
             vectorHits = try await store.vectorSearch(
                 collection: spec.name, query: q, k: depth, target: request.target, filter: request.filter)
         }
@@ -136,32 +149,28 @@ extension KnowledgeBase {
         }
     }
 
-    /// Adds titles, passages and highlights.
+    /// Adds titles, passages and highlights, reading every hit's document in one store call.
     private func present(_ ranked: [Ranked], query: String) async throws -> [SearchResult] {
         let queryTerms = Set(KeywordSegmenter.queryTerms(query))
-        var documents: [DocumentID: DocumentSummary] = [:]
+        let wholeDocuments = ranked.contains { $0.hit.chunk == nil }
+        let previews = try await store.documentPreviews(
+            ids: ranked.map(\.hit.documentID), prefix: wholeDocuments ? Self.previewScalars : 0)
         var results: [SearchResult] = []
-        for (i, r) in ranked.enumerated() {
-            let id = r.hit.documentID
-            if documents[id] == nil { documents[id] = try await store.document(id: id) }
-            guard let doc = documents[id] else { continue }  // deleted since the search ran
-            var text: String, page: Int?
-            if let chunk = r.hit.chunk {
-                text = chunk.text
-                page = chunk.page
-            } else {
-                let full = try await store.documentText(id: id)
-                text = String(String.UnicodeScalarView(full.text.unicodeScalars.prefix(300)))
-                page = full.pages.first?.number
-            }
+        for r in ranked {
+            guard let preview = previews[r.hit.documentID] else { continue }  // deleted since the search ran
+            let doc = preview.summary
+            let (text, page) = r.hit.chunk.map { ($0.text, $0.page) } ?? (preview.text, preview.firstPage)
             results.append(SearchResult(
-                rank: i + 1, documentID: id, title: doc.title, source: doc.source, page: page,
+                rank: results.count + 1, documentID: doc.id, title: doc.title, source: doc.source, page: page,
                 ordinal: r.hit.chunk?.ordinal, start: r.hit.chunk?.start, end: r.hit.chunk?.end, text: text,
                 highlights: Self.highlights(in: text, terms: queryTerms), score: r.score, vectorScore: r.vector,
                 keywordScore: r.keyword))
         }
         return results
     }
+
+    /// How much of a document a whole-document result shows.
+    static let previewScalars = 300
 
     /// Scalar-offset spans of `text` whose keyword terms are among `terms`, merged where they touch or overlap.
     static func highlights(in text: String, terms: Set<String>) -> [Range<Int>] {

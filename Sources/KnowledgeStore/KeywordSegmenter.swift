@@ -82,6 +82,10 @@ public enum KeywordSegmenter {
 
     /// The text an FTS index stores: terms separated by single spaces, so any word-splitting index
     /// (FTS5 `unicode61`, PostgreSQL `to_tsvector('simple', …)`) sees exactly these terms.
+    /// What a document's keyword index covers: its title and its text, so a word found only in the title still
+    /// finds the document. Both stores index exactly this.
+    public static func documentText(title: String, text: String) -> String { title + "\n" + text }
+
     public static func indexText(_ text: String) -> String { termTexts(text).joined(separator: " ") }
 
     /// Han ideographs, kana and Hangul: scripts written without spaces between words.

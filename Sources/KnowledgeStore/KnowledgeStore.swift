@@ -29,6 +29,9 @@ public protocol KnowledgeStore: Sendable {
     /// The newest document of `collection` with this source, if any (to replace a changed file).
     func document(withSource source: String, in collection: String) async throws -> DocumentSummary?
     func document(id: DocumentID) async throws -> DocumentSummary?
+    /// These documents' summaries in one read, each with the first `prefix` Unicode scalars of its text and its
+    /// first page (what a search result shows); ids that no longer exist are left out.
+    func documentPreviews(ids: [DocumentID], prefix: Int) async throws -> [DocumentID: DocumentPreview]
     /// The extracted text and page spans of a document. Throws `documentNotFound`.
     func documentText(id: DocumentID) async throws -> (text: String, pages: [PageSpan])
     /// Documents of a collection, oldest first, `limit` at most after skipping `offset`.

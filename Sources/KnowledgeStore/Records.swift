@@ -164,6 +164,21 @@ public struct DocumentSummary: Sendable, Codable, Equatable {
     }
 }
 
+/// A document's summary with the start of its text, for search results.
+public struct DocumentPreview: Sendable, Equatable {
+    public var summary: DocumentSummary
+    /// The first Unicode scalars of the text (as many as asked for).
+    public var text: String
+    /// The first page's number for paged formats; nil otherwise.
+    public var firstPage: Int?
+
+    public init(summary: DocumentSummary, text: String, firstPage: Int?) {
+        self.summary = summary
+        self.text = text
+        self.firstPage = firstPage
+    }
+}
+
 /// A stored chunk (vector omitted).
 public struct StoredChunk: Sendable, Codable, Equatable {
     public var documentID: DocumentID

@@ -1,4 +1,5 @@
 import Foundation
+import ContentHashing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

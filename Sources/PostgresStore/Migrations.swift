@@ -17,11 +17,13 @@ import PostgresNIO
 // Keyword search: `terms` is a tsvector built from KeywordSegmenter's terms (see FullText), `term_count` the
 // document length BM25 needs. Texts are stored with NUL replaced (see `storable`); metadata and pages as jsonb.
 
-/// One step of the schema, applied once and recorded in `folio_schema_migrations`.
+/// One step of the schema, applied once and recorded in `folio_schema_migrations`: SQL statements, then an
+/// optional rewrite of stored rows that SQL alone cannot compute (keyword terms come from `KeywordSegmenter`).
 struct Migration: Sendable {
     let version: Int
     let name: String
     let statements: [String]
+    var rewrite: (@Sendable (PostgresConnection, Logger) async throws -> Void)? = nil
 }
 
 extension PostgresStore {
@@ -103,7 +105,29 @@ extension PostgresStore {
             "CREATE INDEX jobs_pending ON jobs (id) WHERE state NOT IN ('done', 'failed')",
             "CREATE INDEX jobs_by_collection ON jobs (collection_id, id)",
         ]),
+        // Version 1 indexed a document's text only; SQLite indexed title and text. Both now index
+        // `KeywordSegmenter.documentText(title:text:)`, so a word found only in a title finds the document on either.
+        Migration(version: 2, name: "document keywords cover the title", statements: [], rewrite: reindexDocumentTerms),
     ]
+
+    /// Recomputes every document's `terms` and `term_count` from its title and text, 256 rows a round trip.
+    @Sendable static func reindexDocumentTerms(_ db: PostgresConnection, _ logger: Logger) async throws {
+        var after: Int64 = 0
+        while true {
+            let rows = try await db.query(
+                "SELECT id, title, text FROM documents WHERE id > \(after) ORDER BY id LIMIT 256", logger: logger
+            ).collect()
+            guard !rows.isEmpty else { return }
+            for row in rows {
+                let (id, title, text) = try row.decode((Int64, String, String).self)
+                let terms = FullText.vectorLiteral(of: KeywordSegmenter.documentText(title: title, text: text))
+                try await db.query(
+                    "UPDATE documents SET terms = \(terms.literal)::tsvector, term_count = \(terms.termCount) WHERE id = \(id)",
+                    logger: logger)
+                after = id
+            }
+        }
+    }
 
     /// The newest schema version this code knows.
     public static var schemaVersion: Int { migrations.last!.version }
@@ -158,6 +182,7 @@ extension PostgresStore {
                                 + "); give Folio its own schema with ?schema=folio in the database URL")
                     }
                 }
+                try await migration.rewrite?(db, logger)
                 try await db.query(
                     "INSERT INTO folio_schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                     logger: logger)

@@ -58,7 +58,7 @@ extension PostgresStore {
                 if deleted.isEmpty { throw StoreError.documentNotFound(replacing) }
             }
             let vectors = collection.vectors
-            let terms = FullText.vectorLiteral(of: document.text)
+            let terms = FullText.vectorLiteral(of: KeywordSegmenter.documentText(title: document.title, text: document.text))
             let pages = String(decoding: try JSONEncoder().encode(document.pages), as: UTF8.self)
             let inserted = try await db.query("""
                 INSERT INTO documents AS d (collection_id, title, source, media_type, content_hash, byte_size, metadata,
@@ -154,6 +154,25 @@ extension PostgresStore {
             SELECT \(unescaped: DocumentSummary.pgColumns) FROM documents d JOIN collections c ON c.id = d.collection_id
             WHERE d.id = \(id)
             """).first.map(DocumentSummary.init(pg:))
+    }
+
+    public func documentPreviews(ids: [DocumentID], prefix: Int) async throws -> [DocumentID: DocumentPreview] {
+        guard !ids.isEmpty else { return [:] }
+        let unique = Array(Set(ids))
+        // substr counts characters: Unicode scalars in a UTF-8 database.
+        let found = try await rows("""
+            SELECT \(unescaped: DocumentSummary.pgColumns), substr(d.text, 1, \(unescaped: String(max(0, prefix)))) AS preview,
+                (d.pages -> 0 ->> 'number')::integer AS first_page
+            FROM documents d JOIN collections c ON c.id = d.collection_id WHERE d.id = ANY(\(unique))
+            """)
+        var previews: [DocumentID: DocumentPreview] = [:]
+        for row in found {
+            let summary = try DocumentSummary(pg: row)
+            let r = row.makeRandomAccess()
+            previews[summary.id] = DocumentPreview(
+                summary: summary, text: try r["preview"].decode(String.self), firstPage: try r["first_page"].decode(Int?.self))
+        }
+        return previews
     }
 
     public func documentText(id: DocumentID) async throws -> (text: String, pages: [PageSpan]) {

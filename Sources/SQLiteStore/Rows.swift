@@ -13,11 +13,16 @@ enum Rows {
         id, collection, file_name, state, progress, error, document_id, message, created_at, updated_at
         """
 
+    /// A stored enum column's case; an unknown value (a newer Folio's, or a hand edit) makes the store unusable
+    /// rather than being read as some other case.
+    static func known<Value: RawRepresentable>(_ raw: String, _ what: @autoclosure () -> String) throws -> Value
+    where Value.RawValue == String {
+        guard let value = Value(rawValue: raw) else { throw StoreError.unusable("\(what()) has an unknown value '\(raw)'") }
+        return value
+    }
+
     static func collection(_ row: Row) throws -> CollectionSpec {
-        let encodingName: String = row["vector_encoding"]
-        guard let encoding = VectorEncoding(rawValue: encodingName) else {
-            throw StoreError.unusable("collection '\(row["name"] as String)' has an unknown vector encoding '\(encodingName)'")
-        }
+        let encoding: VectorEncoding = try known(row["vector_encoding"], "collection '\(row["name"] as String)' vector encoding")
         return CollectionSpec(
             name: row["name"], model: row["model"], dimensions: row["dimensions"], vectorEncoding: encoding,
             maxChunkTokens: row["max_chunk_tokens"], overlapTokens: row["overlap_tokens"],
@@ -39,10 +44,7 @@ enum Rows {
     }
 
     static func job(_ row: Row) throws -> IngestJob {
-        let stateName: String = row["state"]
-        guard let state = JobState(rawValue: stateName) else {
-            throw StoreError.unusable("job \(row["id"] as Int64) has an unknown state '\(stateName)'")
-        }
+        let state: JobState = try known(row["state"], "job \(row["id"] as Int64) state")
         return IngestJob(
             id: row["id"], collection: row["collection"], fileName: row["file_name"], state: state,
             progress: row["progress"], error: row["error"], documentID: row["document_id"], message: row["message"],

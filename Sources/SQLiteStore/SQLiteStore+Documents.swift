@@ -55,7 +55,7 @@ extension SQLiteStore {
                                arguments: [id, key, value])
             }
             try db.execute(sql: "INSERT INTO document_fts (rowid, terms) VALUES (?, ?)",
-                           arguments: [id, KeywordSegmenter.indexText(document.title + "\n" + document.text)])
+                           arguments: [id, KeywordSegmenter.indexText(KeywordSegmenter.documentText(title: document.title, text: document.text))])
             change.documentID = id
             change.documentBlob = blob
 
@@ -106,6 +106,25 @@ extension SQLiteStore {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Rows.documentColumns) FROM documents WHERE id = ?", arguments: [id])
                 .map(Rows.document)
+        }
+    }
+
+    public func documentPreviews(ids: [DocumentID], prefix: Int) async throws -> [DocumentID: DocumentPreview] {
+        guard !ids.isEmpty else { return [:] }
+        let unique = Array(Set(ids))
+        return try await read { db in
+            // substr counts characters, which SQLite's UTF-8 text makes Unicode scalars.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(Rows.documentColumns), substr(text, 1, ?) AS preview, pages FROM documents
+                WHERE id IN (\(databaseQuestionMarks(count: unique.count)))
+                """, arguments: StatementArguments([max(0, prefix)] + unique.map { Int64($0) }))
+            var previews: [DocumentID: DocumentPreview] = [:]
+            for row in rows {
+                let summary = try Rows.document(row)
+                previews[summary.id] = DocumentPreview(
+                    summary: summary, text: row["preview"], firstPage: try Rows.decodePages(row["pages"]).first?.number)
+            }
+            return previews
         }
     }
 

@@ -21,20 +21,14 @@ final class VectorBlock: @unchecked Sendable {
     var byteCount: Int { count * dimensions * VectorCodec.bytesPerValue(encoding) }
 
     /// `fill` writes exactly `count · D` values of the encoding into the buffer it is given.
-    init(
+    convenience init(
         dimensions: Int, encoding: VectorEncoding, documentIDs: [DocumentID], itemIDs: [Int64],
         fill: (UnsafeMutableRawBufferPointer) -> Void
     ) {
-        precondition(documentIDs.count == itemIDs.count)
-        self.count = documentIDs.count
-        self.dimensions = dimensions
-        self.encoding = encoding
-        self.documentIDs = documentIDs
-        self.itemIDs = itemIDs
-        let bytes = max(1, documentIDs.count * dimensions * VectorCodec.bytesPerValue(encoding))
-        storage = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        fill(UnsafeMutableRawBufferPointer(start: storage, count: documentIDs.count * dimensions
-            * VectorCodec.bytesPerValue(encoding)))
+        let bytes = documentIDs.count * dimensions * VectorCodec.bytesPerValue(encoding)
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes), alignment: 64)
+        fill(UnsafeMutableRawBufferPointer(start: storage, count: bytes))
+        self.init(dimensions: dimensions, encoding: encoding, documentIDs: documentIDs, itemIDs: itemIDs, adopting: storage)
     }
 
     /// Takes ownership of `storage`: [documentIDs.count, D] values, allocated with alignment 64.

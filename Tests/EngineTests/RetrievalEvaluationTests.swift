@@ -1,3 +1,4 @@
+import Evaluation
 import FolioEmbedder
 import Foundation
 import Testing
@@ -50,20 +51,6 @@ struct RetrievalEvaluationTests {
         #expect(hits[0].map(\.index) == [1, 3, 2])
         #expect(hits[1].map(\.index) == [0, 2, 1])
         #expect(abs(hits[1][1].score - 0.6) < 1e-6)
-    }
-
-    @Test("BM25 terms are lowercased word runs, with each CJK character a term of its own")
-    func bm25() {
-        #expect(BM25.terms("Hello, World! Café 東京2020") == ["hello", "world", "café", "東", "京", "2020"])
-        let bm25 = BM25(documents: ["the cat sat", "the dog ran far away", "a cat and a cat"])
-        let hits = bm25.search("cat", k: 10)
-        #expect(hits.map(\.index) == [2, 0])  // two occurrences beat one; the dog document shares no term
-    }
-
-    @Test("Reciprocal rank fusion adds 1 / (60 + rank) across rankings")
-    func fusion() {
-        // 1: 1/61 + 1/62, 3: 1/63 + 1/61, 2: 1/62.
-        #expect(ReciprocalRankFusion.fuse([[1, 2, 3], [3, 1]], k: 60) == [1, 3, 2])
     }
 
     @Test("A BEIR folder loads corpus, queries and qrels; documents embed as title + text")

@@ -4,6 +4,28 @@ import Testing
 
 @Suite("Store contract: documents")
 struct DocumentContractTests {
+    @Test("Previews read several documents at once: summary, the first N scalars of the text, the first page", arguments: StoreKind.available)
+    func previews(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            var rng = SeededRandom(seed: 3)
+            _ = try await store.createCollection(Make.spec("docs"))
+            let (paged, pagedChunks) = Make.document(
+                "docs", title: "Paged", source: "p.pdf", chunkTexts: ["稀疏注意力 sparse", "second"],
+                pages: [PageSpan(number: 3, start: 0, end: 10), PageSpan(number: 4, start: 10, end: 17)], rng: &rng)
+            let a = try await store.addDocument(paged, chunks: pagedChunks, replacing: nil)
+            let (plain, plainChunks) = Make.document("docs", title: "Plain", source: "t.txt", chunkTexts: ["abc"], rng: &rng)
+            let b = try await store.addDocument(plain, chunks: plainChunks, replacing: nil)
+
+            let previews = try await store.documentPreviews(ids: [b.id, a.id, a.id, a.id + b.id + 100], prefix: 7)
+            #expect(previews.count == 2, "unknown ids are left out, repeated ones read once")
+            #expect(previews[a.id]?.summary.source == "p.pdf" && previews[a.id]?.summary.chunkCount == 2 && previews[b.id]?.summary.title == "Plain")
+            #expect(previews[a.id]?.text == "稀疏注意力 s" && previews[a.id]?.firstPage == 3)
+            #expect(previews[b.id]?.text == "abc" && previews[b.id]?.firstPage == nil)
+            #expect(try await store.documentPreviews(ids: [a.id], prefix: 0)[a.id]?.text == "")
+            #expect(try await store.documentPreviews(ids: [], prefix: 5).isEmpty)
+        }
+    }
+
     @Test("An added document reads back with its text, pages and chunks in order", arguments: StoreKind.available)
     func addAndRead(kind: StoreKind) async throws {
         try await withStore(kind) { store in

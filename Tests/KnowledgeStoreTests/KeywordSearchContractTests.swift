@@ -60,4 +60,24 @@ struct KeywordSearchContractTests {
             }
         }
     }
+
+    @Test("A word found only in a document's title finds the document, not its chunks", arguments: StoreKind.available)
+    func titleOnlyWord(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            var rng = SeededRandom(seed: 12)
+            _ = try await store.createCollection(Make.spec("kw"))
+            let (doc, chunks) = Make.document("kw", title: "Longformer 長文書", source: "a", chunkTexts: ["sparse attention windows"], rng: &rng)
+            let titled = try await store.addDocument(doc, chunks: chunks, replacing: nil)
+            let (other, otherChunks) = Make.document("kw", title: "Notes", source: "b", chunkTexts: ["dense layers"], rng: &rng)
+            _ = try await store.addDocument(other, chunks: otherChunks, replacing: nil)
+
+            for query in ["longformer", "長文"] {
+                let hits = try await store.keywordSearch(collection: "kw", query: query, k: 10, target: .documents, filter: .none)
+                #expect(hits.map(\.documentID) == [titled.id], "\(query)")
+                #expect((hits.first?.score ?? 0) > 0)
+                // Chunks hold their own text only: the title is the document's.
+                #expect(try await store.keywordSearch(collection: "kw", query: query, k: 10, target: .chunks, filter: .none).isEmpty)
+            }
+        }
+    }
 }

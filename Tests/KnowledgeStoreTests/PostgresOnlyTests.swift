@@ -35,6 +35,33 @@ struct PostgresOnlyTests {
         await first.close()
     }
 
+    @Test("Migration 2 re-indexes documents stored by version 1 so their title words are found")
+    func titleReindexMigration() async throws {
+        guard postgresConfigured(), let base = postgresTestURL else { return }
+        let url = postgresTestStoreURL(base, schema: freshPostgresSchema())
+        let store = try PostgresStore(url: url)
+        try await store.migrate()
+        var rng = SeededRandom(seed: 21)
+        _ = try await store.createCollection(Make.spec("old"))
+        let (doc, chunks) = Make.document("old", title: "Zeppelin", source: "z", chunkTexts: ["airships over the lake"], rng: &rng)
+        let stored = try await store.addDocument(doc, chunks: chunks, replacing: nil)
+        // Put the row back as version 1 wrote it: terms of the text alone, and migration 2 not applied.
+        try await store.executeForTesting([
+            "UPDATE documents SET terms = to_tsvector('simple', text), term_count = 4",
+            "DELETE FROM folio_schema_migrations WHERE version >= 2",
+        ])
+        #expect(try await store.keywordSearch(collection: "old", query: "zeppelin", k: 5, target: .documents, filter: .none).isEmpty)
+        let upgraded = try PostgresStore(url: url)
+        try await upgraded.migrate()
+        let hits = try await upgraded.keywordSearch(collection: "old", query: "zeppelin", k: 5, target: .documents, filter: .none)
+        #expect(hits.map(\.documentID) == [stored.id])
+        #expect(try await upgraded.keywordSearch(collection: "old", query: "airships", k: 5, target: .documents, filter: .none)
+            .map(\.documentID) == [stored.id])
+        await upgraded.close()
+        try await store.dropSchema()
+        await store.close()
+    }
+
     @Test("A schema newer than the code is refused as unusable")
     func newerSchemaIsRefused() async throws {
         guard postgresConfigured(), let base = postgresTestURL else { return }

@@ -1,5 +1,5 @@
 import Foundation
-import ModelHub
+import ContentHashing
 import Testing
 
 @Suite("Streaming SHA-256")
