@@ -9,7 +9,6 @@
 #include "ck_vexp.h"
 #include "ck_softmax_avx512.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #define BQ CK_ATTN_BQ
@@ -19,7 +18,7 @@ void ck_attention_ref(const float *q, const float *k, const float *v, float *out
                       int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
     const float scale = 1.0f / sqrtf((float)D);
     const int64_t group = Hq / Hkv;
-    float *s = malloc((size_t)T * sizeof(float));
+    float *s = ck_alloc((size_t)T * sizeof(float));
     for (int64_t t = 0; t < T; t++)
         for (int64_t h = 0; h < Hq; h++) {
             const float *qr = q + (t * Hq + h) * D;
@@ -54,21 +53,6 @@ typedef struct {
     float s[BQ * BK];
     float qb[BQ * CK_ATTN_MAX_D];
 } attn_scratch;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
-
-static attn_scratch *thread_scratch(void) {
-    pthread_once(&scratch_once, make_scratch_key);
-    attn_scratch *s = pthread_getspecific(scratch_key);
-    if (!s) {
-        void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof(attn_scratch)) != 0) abort();
-        s = p;
-        pthread_setspecific(scratch_key, s);
-    }
-    return s;
-}
 
 /* One online-softmax step for a query row against a key tile with jv visible keys: s[0..BK) holds the
  * raw dot products on entry and the probabilities p_j (0 for masked keys) on return; m and l are
@@ -121,7 +105,7 @@ static inline __attribute__((always_inline)) void attention_items(
     ck_transpose_fn transpose, softmax_fn step) {
     const float scale = 1.0f / sqrtf((float)D);
     const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ, vpanels = (D + BK - 1) / BK;
-    attn_scratch *sc = thread_scratch();
+    attn_scratch *sc = ck_thread_scratch(CK_SCRATCH_ATTENTION, sizeof(attn_scratch));
     float *restrict acc = sc->acc, *restrict kt = sc->kt, *restrict vt = sc->vt, *restrict s = sc->s, *restrict qrows = sc->qb;
     float mrow[BQ], lrow[BQ];
     for (int64_t item = item0; item < item1; item++) {

@@ -9,7 +9,6 @@
 #include "ck_internal.h"
 #include "ck_softmax_avx512.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #define BQ CK_ATTN_BQ
@@ -33,7 +32,7 @@ void ck_attention_bf16_ref(const float *q, const float *k, const float *v, float
                            int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
     const float scale = 1.0f / sqrtf((float)D);
     const int64_t group = Hq / Hkv;
-    double *s = malloc((size_t)T * sizeof(double));
+    double *s = ck_alloc((size_t)T * sizeof(double));
     for (int64_t t = 0; t < T; t++)
         for (int64_t h = 0; h < Hq; h++) {
             const float *qr = q + (t * Hq + h) * D;
@@ -113,27 +112,12 @@ typedef struct {
     uint32_t qb[BQ * CK_ATTN_MAX_D / 2];
     uint32_t pb[BQ * BK / 2];
 } attn_bf16_scratch; /* about 100 KiB a thread */
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
-
-static attn_bf16_scratch *thread_scratch(void) {
-    pthread_once(&scratch_once, make_scratch_key);
-    attn_bf16_scratch *s = pthread_getspecific(scratch_key);
-    if (!s) {
-        void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof(attn_bf16_scratch)) != 0) abort();
-        s = p;
-        pthread_setspecific(scratch_key, s);
-    }
-    return s;
-}
 
 CK_BF16 static void attention_items(const float *q, const uint32_t *kp, const uint32_t *vp, float *out,
                                     int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
     const float scale = 1.0f / sqrtf((float)D);
     const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ, tiles = (T + BK - 1) / BK, dw = D / 2;
-    attn_bf16_scratch *sc = thread_scratch();
+    attn_bf16_scratch *sc = ck_thread_scratch(CK_SCRATCH_ATTENTION_BF16, sizeof(attn_bf16_scratch));
     float *restrict acc = sc->acc, *restrict s = sc->s;
     float mrow[BQ], lrow[BQ];
     for (int64_t item = item0; item < item1; item++) {

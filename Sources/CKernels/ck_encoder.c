@@ -147,8 +147,7 @@ void ck_gelu(float *x, int64_t n) {
 void ck_encoder_attention_ref(const float *q, const float *k, const float *v, float *out,
                               int64_t T, int64_t H, int64_t D) {
     const double scale = 1.0 / sqrt((double)D);
-    double *s = malloc((size_t)T * sizeof(double));
-    if (!s) abort();
+    double *s = ck_alloc((size_t)T * sizeof(double));
     for (int64_t t = 0; t < T; t++)
         for (int64_t h = 0; h < H; h++) {
             const float *qr = q + (t * H + h) * D;
@@ -181,8 +180,7 @@ static inline __attribute__((always_inline)) void encoder_attention(
     int64_t item0, int64_t item1) {
     const int64_t BQ = CK_ENC_ATTN_BQ;
     const float scale = 1.0f / sqrtf((float)D);
-    float *kt = malloc((size_t)(D * T + BQ * T) * sizeof(float));
-    if (!kt) abort();
+    float *kt = ck_alloc((size_t)(D * T + BQ * T) * sizeof(float));
     float *s = kt + D * T;
     const int64_t blocks = (T + BQ - 1) / BQ;
     int64_t packed = -1; /* head whose keys are in kt; items of one head are consecutive */

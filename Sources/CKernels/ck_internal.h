@@ -1,4 +1,4 @@
-/* Private to CKernels: block layouts, half-precision conversion, the dispatch table.
+/* Private to CKernels: block layouts, memory, half-precision conversion, the dispatch table.
  * Block layouts are ggml's (ggml-common.h); sizes are checked at compile time. */
 #ifndef CK_INTERNAL_H
 #define CK_INTERNAL_H
@@ -24,6 +24,29 @@ _Static_assert(sizeof(block_q5_0) == 22, "block_q5_0 must be 22 bytes as in ggml
 _Static_assert(sizeof(block_q4_K) == 144, "block_q4_K must be 144 bytes as in ggml");
 _Static_assert(sizeof(block_q5_K) == 176, "block_q5_K must be 176 bytes as in ggml");
 _Static_assert(sizeof(block_q6_K) == 210, "block_q6_K must be 210 bytes as in ggml");
+
+/* ---- memory (ck_scratch.c) ------------------------------------------------------------------
+ * Kernels return nothing and their Swift callers (FolioTensor's Ops) check no status, so a kernel that
+ * cannot get memory has no one to tell: it stops the process with a message rather than go on with a
+ * NULL. Every allocation in CKernels, the `_ref` twins' included, goes through one of these two. */
+
+/* bytes (0 allowed), 64-byte aligned, released with free(); never NULL. */
+void *ck_alloc(size_t bytes);
+
+/* Per-thread scratch, one buffer a slot: at least `bytes`, 64-byte aligned, allocated on the thread's
+ * first call, reallocated (contents dropped) when a call asks for more, freed when the thread exits.
+ * Heap, not stack: the attention scratch alone is about 200 KiB. One slot per user, so a kernel that
+ * calls another (int8's packed panels beside its unpacking buffers) never shares a buffer. */
+typedef enum {
+    CK_SCRATCH_MATMUL,         /* ck_matmul.c */
+    CK_SCRATCH_MATMUL_BF16,    /* ck_matmul_bf16.c */
+    CK_SCRATCH_INT8,           /* ck_matmul_int8.c: one panel's unpacking and packing */
+    CK_SCRATCH_INT8_PANELS,    /* ck_matmul_int8.c: a task's packed panels, row-blocked path */
+    CK_SCRATCH_ATTENTION,      /* ck_attention.c */
+    CK_SCRATCH_ATTENTION_BF16, /* ck_attention_bf16.c */
+    CK_SCRATCH_SLOTS
+} ck_scratch_slot;
+void *ck_thread_scratch(ck_scratch_slot slot, size_t bytes);
 
 /* IEEE half -> float, exact for every input (subnormals, inf, nan). */
 static inline float ck_fp16_to_fp32(uint16_t h) {
@@ -55,6 +78,20 @@ static inline float ck_bf16_to_fp32(uint16_t h) {
     uint32_t bits = (uint32_t)h << 16; float f; memcpy(&f, &bits, 4); return f;
 }
 
+/* sum_i a[i] * b[i] in 16 partial sums: a pattern compilers vectorise (they may not reorder one float
+ * sum by themselves), fixed so every caller adds in the same order. The portable dot product of vector
+ * search, and RMSNorm's and L2 normalisation's sum of squares (a = b). */
+static inline __attribute__((always_inline)) float ck_dot16(const float *a, const float *b, int64_t n) {
+    float acc[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += a[i + l] * b[i + l];
+    float s = 0;
+    for (int l = 0; l < 16; l++) s += acc[l];
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
 /* 6-bit scale and min j (0..7) of a Q4_K / Q5_K super-block (ggml get_scale_min_k4). */
 static inline void ck_scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
     if (j < 4) {
@@ -65,28 +102,21 @@ static inline void ck_scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t 
     }
 }
 
-/* Per-type reference dequantisers (n = whole blocks' worth of weights). */
-void ck_deq_f32_ref(const void *src, float *dst, int64_t n);
-void ck_deq_f16_ref(const void *src, float *dst, int64_t n);
-void ck_deq_bf16_ref(const void *src, float *dst, int64_t n);
-void ck_deq_q8_0_ref(const void *src, float *dst, int64_t n);
-void ck_deq_q5_0_ref(const void *src, float *dst, int64_t n);
-void ck_deq_q4_K_ref(const void *src, float *dst, int64_t n);
-void ck_deq_q5_K_ref(const void *src, float *dst, int64_t n);
-void ck_deq_q6_K_ref(const void *src, float *dst, int64_t n);
+/* A dequantiser: n = whole blocks' worth of weights. Declared through the function type, so the
+ * signature is written once for every type and ISA. */
+typedef void ck_deq_kernel(const void *src, float *dst, int64_t n);
+typedef ck_deq_kernel *ck_deq_fn;
+
+/* Per-type reference dequantisers. */
+ck_deq_kernel ck_deq_f32_ref, ck_deq_f16_ref, ck_deq_bf16_ref, ck_deq_q8_0_ref, ck_deq_q5_0_ref,
+              ck_deq_q4_K_ref, ck_deq_q5_K_ref, ck_deq_q6_K_ref;
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CK_X86 1
-void ck_deq_f16_avx2(const void *src, float *dst, int64_t n);
-void ck_deq_bf16_avx2(const void *src, float *dst, int64_t n);
-void ck_deq_q8_0_avx2(const void *src, float *dst, int64_t n);
-void ck_deq_q5_0_avx2(const void *src, float *dst, int64_t n);
-void ck_deq_q4_K_avx2(const void *src, float *dst, int64_t n);
-void ck_deq_q5_K_avx2(const void *src, float *dst, int64_t n);
-void ck_deq_q6_K_avx2(const void *src, float *dst, int64_t n);
+ck_deq_kernel ck_deq_f16_avx2, ck_deq_bf16_avx2, ck_deq_q8_0_avx2, ck_deq_q5_0_avx2,
+              ck_deq_q4_K_avx2, ck_deq_q5_K_avx2, ck_deq_q6_K_avx2;
 #endif
 
-typedef void (*ck_deq_fn)(const void *src, float *dst, int64_t n);
 /* The fastest dequantiser of type t this CPU runs (ck_cpu.c). */
 ck_deq_fn ck_deq_fast(ck_type t);
 ck_deq_fn ck_deq_reference(ck_type t);
@@ -96,19 +126,15 @@ int64_t ck_block_size(ck_type t);
 /* Matmul micro-kernel over one dequantised panel (ck_matmul.c):
  *   y[m * ldy + j] (+)= sum_k x[m * ldx + k] * panel[k * CK_MATMUL_NR + j]   for m < M, j < nv
  * panel: [kc, CK_MATMUL_NR] f32, 64-byte aligned, columns nv..NR zero. accumulate: add to y instead of storing. */
-typedef void (*ck_tile_fn)(const float *x, int64_t ldx, const float *panel, int64_t kc,
-                           float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
-void ck_tile_portable(const float *x, int64_t ldx, const float *panel, int64_t kc,
-                      float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+typedef void ck_tile_kernel(const float *x, int64_t ldx, const float *panel, int64_t kc,
+                            float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+typedef ck_tile_kernel *ck_tile_fn;
+ck_tile_kernel ck_tile_portable;
 #ifdef CK_X86
-void ck_tile_avx2(const float *x, int64_t ldx, const float *panel, int64_t kc,
-                  float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
-void ck_tile_avx512(const float *x, int64_t ldx, const float *panel, int64_t kc,
-                    float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+ck_tile_kernel ck_tile_avx2, ck_tile_avx512;
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
-void ck_tile_neon(const float *x, int64_t ldx, const float *panel, int64_t kc,
-                  float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate);
+ck_tile_kernel ck_tile_neon;
 #endif
 ck_tile_fn ck_tile_for(ck_isa isa);
 #ifdef CK_X86
@@ -119,10 +145,11 @@ void ck_btile_avx512(const uint32_t *x, int64_t ldx, const uint32_t *panel, int6
 #endif
 
 /* Packs 8 dequantised rows (row stride lds) into panel columns 0..7: panel[k * NR + r] = rows[r * lds + k]. */
-typedef void (*ck_transpose_fn)(const float *rows, int64_t lds, float *panel, int64_t kc);
-void ck_transpose8_portable(const float *rows, int64_t lds, float *panel, int64_t kc);
+typedef void ck_transpose_kernel(const float *rows, int64_t lds, float *panel, int64_t kc);
+typedef ck_transpose_kernel *ck_transpose_fn;
+ck_transpose_kernel ck_transpose8_portable;
 #ifdef CK_X86
-void ck_transpose8_avx2(const float *rows, int64_t lds, float *panel, int64_t kc);
+ck_transpose_kernel ck_transpose8_avx2;
 #endif
 ck_transpose_fn ck_transpose_for(ck_isa isa);
 

@@ -4,7 +4,6 @@
  * run the register-blocked micro-kernel of the best ISA over all M rows. Dequantisation costs
  * O(N K) once per call, the multiply O(M N K), so for M >= a few dozen the multiply dominates. */
 #include "ck_internal.h"
-#include <pthread.h>
 #include <stdlib.h>
 
 #define CK_KC 512 /* columns of K per panel: a multiple of QK_K, so chunks start on block boundaries */
@@ -14,7 +13,7 @@
 
 void ck_matmul_ref(ck_type t, const void *W, const float *x, float *y,
                    int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
-    float *row = malloc((size_t)K * sizeof(float));
+    float *row = ck_alloc((size_t)K * sizeof(float));
     const size_t rb = ck_row_bytes(t, K);
     for (int64_t n = n0; n < n1; n++) {
         ck_dequantize_ref(t, (const char *)W + (size_t)n * rb, row, K);
@@ -60,28 +59,13 @@ void ck_transpose8_portable(const float *rows, int64_t lds, float *panel, int64_
 /* One panel plus eight dequantised row chunks per thread, allocated on first use and freed when the
  * thread exits. Bounded: (NR + 8) * CK_KC floats = 80 KiB. */
 typedef struct { float panel[CK_KC * NR]; float rows[8 * CK_KC]; } ck_scratch;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
-
-static ck_scratch *thread_scratch(void) {
-    pthread_once(&scratch_once, make_scratch_key);
-    ck_scratch *s = pthread_getspecific(scratch_key);
-    if (!s) {
-        void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof(ck_scratch)) != 0) abort();
-        s = p;
-        pthread_setspecific(scratch_key, s);
-    }
-    return s;
-}
 
 /* ---- driver -------------------------------------------------------------------------------- */
 
 void ck_matmul_isa(ck_isa isa, ck_type t, const void *W, const float *x, float *y,
                    int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
     if (M <= 0 || n1 <= n0) return;
-    ck_scratch *s = thread_scratch();
+    ck_scratch *s = ck_thread_scratch(CK_SCRATCH_MATMUL, sizeof(ck_scratch));
     const ck_deq_fn deq = ck_deq_fast(t);
     const ck_tile_fn tile = ck_tile_for(isa);
     const ck_transpose_fn transpose = ck_transpose_for(isa);

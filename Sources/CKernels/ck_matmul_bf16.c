@@ -6,7 +6,6 @@
  * weights are never duplicated in memory), rounded to bf16 and interleaved in pairs for vdpbf16ps:
  * panel[k / 2][NR] holds (W[n][k], W[n][k + 1]) as one 32-bit word; x pairs are broadcast likewise. */
 #include "ck_internal.h"
-#include <pthread.h>
 #include <stdlib.h>
 
 #define NR CK_MATMUL_NR
@@ -20,7 +19,7 @@ static void round_bf16_ref(const float *x, uint16_t *xb, int64_t n) {
 
 void ck_matmul_bf16_ref(ck_type t, const void *W, const uint16_t *xb, float *y,
                         int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
-    float *row = malloc((size_t)K * sizeof(float));
+    float *row = ck_alloc((size_t)K * sizeof(float));
     const size_t rb = ck_row_bytes(t, K);
     for (int64_t n = n0; n < n1; n++) {
         ck_dequantize_ref(t, (const char *)W + (size_t)n * rb, row, K);
@@ -35,7 +34,7 @@ void ck_matmul_bf16_ref(ck_type t, const void *W, const uint16_t *xb, float *y,
 }
 
 #ifdef CK_X86
-#include <immintrin.h>
+#include "ck_tile_avx512.h"
 #define CK_BF16 __attribute__((target("avx512bf16,avx512f,avx512bw,avx512vl,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
@@ -61,34 +60,16 @@ INLINE CK_BF16 void btile(const int MR, const uint32_t *x, int64_t ldx, const ui
             c1[i] = _mm512_dpbf16_ps(c1[i], a, b1);
         }
     }
-    for (int i = 0; i < MR; i++) {
-        float *yr = y + i * ldy;
-        if (accumulate) {
-            c0[i] = _mm512_add_ps(c0[i], _mm512_maskz_loadu_ps(m0, yr));
-            c1[i] = _mm512_add_ps(c1[i], _mm512_maskz_loadu_ps(m1, yr + 16));
-        }
-        _mm512_mask_storeu_ps(yr, m0, c0[i]);
-        _mm512_mask_storeu_ps(yr + 16, m1, c1[i]);
-    }
+    ck_store_rows512(MR, c0, c1, y, ldy, m0, m1, accumulate);
 }
 
 #define BTILE(MR) btile(MR, x + m * ldx, ldx, panel, kp, y + m * ldy, ldy, m0, m1, accumulate)
 CK_BF16 void ck_btile_avx512(const uint32_t *x, int64_t ldx, const uint32_t *panel, int64_t kp,
                            float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate) {
-    const __mmask16 m0 = nv >= 16 ? 0xFFFF : (__mmask16)((1u << nv) - 1);
-    const __mmask16 m1 = nv >= 32 ? 0xFFFF : nv <= 16 ? 0 : (__mmask16)((1u << (nv - 16)) - 1);
+    __mmask16 m0, m1;
+    ck_col_masks(nv, &m0, &m1);
     int64_t m = 0;
-    for (; m + 8 <= M; m += 8) BTILE(8);
-    switch (M - m) { /* constant row counts keep the accumulators in registers */
-    case 7: BTILE(7); break;
-    case 6: BTILE(6); break;
-    case 5: BTILE(5); break;
-    case 4: BTILE(4); break;
-    case 3: BTILE(3); break;
-    case 2: BTILE(2); break;
-    case 1: BTILE(1); break;
-    default: break;
-    }
+    CK_ROWS_BY_8(M, m, BTILE);
 }
 
 /* One dequantised row chunk (kc floats, kc even) -> bf16 pairs in panel column r: panel[j * NR + r]. */
@@ -105,25 +86,10 @@ CK_BF16 static void pack_row(const float *row, int64_t kc, uint32_t *panel, int6
 }
 
 typedef struct { uint32_t panel[BKC / 2 * NR]; float rows[BKC]; } bf16_scratch; /* 34 KiB a thread */
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
-
-static bf16_scratch *thread_scratch(void) {
-    pthread_once(&scratch_once, make_scratch_key);
-    bf16_scratch *s = pthread_getspecific(scratch_key);
-    if (!s) {
-        void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof(bf16_scratch)) != 0) abort();
-        s = p;
-        pthread_setspecific(scratch_key, s);
-    }
-    return s;
-}
 
 static void matmul_bf16_avx512(ck_type t, const void *W, const uint16_t *xb, float *y,
                                int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
-    bf16_scratch *s = thread_scratch();
+    bf16_scratch *s = ck_thread_scratch(CK_SCRATCH_MATMUL_BF16, sizeof(bf16_scratch));
     const ck_deq_fn deq = ck_deq_fast(t);
     const size_t rb = ck_row_bytes(t, K);
     const uint32_t *x = (const uint32_t *)xb;

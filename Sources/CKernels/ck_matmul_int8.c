@@ -6,7 +6,6 @@
  * ck_int8_row_block(K) rows, all of a task's panels are packed first and rows run in blocks over them. */
 #include "ck_internal.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #ifdef CK_X86
 #include <immintrin.h>
@@ -34,28 +33,37 @@ static const int32_t *act_isums(const void *act, int64_t M, int64_t K, int G) {
     return G == 32 ? i32 : i32 + M * (K / 32);
 }
 
+/* The arrays of an activation buffer being written, and the one store of a block's scale and sums that
+ * both quantisers (reference and AVX-512) make: sum0 and sum1 are the int8 sums of the block's two halves. */
+typedef struct { int8_t *q; float *d, *s32, *s16; int32_t *i32, *i16; } act_out;
+static act_out act_arrays(void *act, int64_t M, int64_t K) {
+    return (act_out){act, (float *)act_d(act, M, K), (float *)act_sums(act, M, K, 32), (float *)act_sums(act, M, K, 16),
+                     (int32_t *)act_isums(act, M, K, 32), (int32_t *)act_isums(act, M, K, 16)};
+}
+static inline void act_store_block(const act_out *a, int64_t K, int64_t m, int64_t b, float db, int sum0, int sum1) {
+    a->d[m * (K / 32) + b] = db;
+    a->s32[m * (K / 32) + b] = db * (float)(sum0 + sum1);
+    a->s16[m * (K / 16) + 2 * b] = db * (float)sum0;
+    a->s16[m * (K / 16) + 2 * b + 1] = db * (float)sum1;
+    a->i32[m * (K / 32) + b] = sum0 + sum1;
+    a->i16[m * (K / 16) + 2 * b] = sum0;
+    a->i16[m * (K / 16) + 2 * b + 1] = sum1;
+}
+
 /* Reference twin of ck_quantize_act_avx512: per block of 32, d = amax / 127, q = round-half-even(x * 127 / amax). */
 void ck_quantize_act_ref(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
-    int8_t *q = act;
-    float *d = (float *)act_d(act, M, K), *s32 = (float *)act_sums(act, M, K, 32), *s16 = (float *)act_sums(act, M, K, 16);
-    int32_t *i32 = (int32_t *)act_isums(act, M, K, 32), *i16 = (int32_t *)act_isums(act, M, K, 16);
+    const act_out a = act_arrays(act, M, K);
     for (int64_t m = m0; m < m1; m++)
         for (int64_t b = 0; b < K / 32; b++) {
             const float *xb = x + m * K + b * 32;
-            int8_t *qb = q + m * K + b * 32;
+            int8_t *qb = a.q + m * K + b * 32;
             float amax = 0;
             for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(xb[i]));
             const float db = amax / 127.0f, id = amax > 0 ? 127.0f / amax : 0.0f;
             int sum0 = 0, sum1 = 0;
             for (int i = 0; i < 16; i++) { qb[i] = (int8_t)nearbyintf(xb[i] * id); sum0 += qb[i]; }
             for (int i = 16; i < 32; i++) { qb[i] = (int8_t)nearbyintf(xb[i] * id); sum1 += qb[i]; }
-            d[m * (K / 32) + b] = db;
-            s32[m * (K / 32) + b] = db * (float)(sum0 + sum1);
-            s16[m * (K / 16) + 2 * b] = db * (float)sum0;
-            s16[m * (K / 16) + 2 * b + 1] = db * (float)sum1;
-            i32[m * (K / 32) + b] = sum0 + sum1;
-            i16[m * (K / 16) + 2 * b] = sum0;
-            i16[m * (K / 16) + 2 * b + 1] = sum1;
+            act_store_block(&a, K, m, b, db, sum0, sum1);
         }
 }
 
@@ -64,9 +72,7 @@ void ck_quantize_act_ref(const float *x, int64_t M, int64_t K, void *act, int64_
  * default rounding mode, so the bytes, scales and sums equal the reference's exactly. */
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void quantize_act_avx512(const float *x, int64_t M, int64_t K, void *act, int64_t m0, int64_t m1) {
-    int8_t *q = act;
-    float *d = (float *)act_d(act, M, K), *s32 = (float *)act_sums(act, M, K, 32), *s16 = (float *)act_sums(act, M, K, 16);
-    int32_t *i32 = (int32_t *)act_isums(act, M, K, 32), *i16 = (int32_t *)act_isums(act, M, K, 16);
+    const act_out a = act_arrays(act, M, K);
     for (int64_t m = m0; m < m1; m++)
         for (int64_t b = 0; b < K / 32; b++) {
             const float *xb = x + m * K + b * 32;
@@ -75,16 +81,10 @@ static void quantize_act_avx512(const float *x, int64_t M, int64_t K, void *act,
             const float db = amax / 127.0f, id = amax > 0 ? 127.0f / amax : 0.0f;
             const __m512 vid = _mm512_set1_ps(id);
             const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(x0, vid)), i1 = _mm512_cvtps_epi32(_mm512_mul_ps(x1, vid));
-            _mm_storeu_si128((__m128i *)(q + m * K + b * 32), _mm512_cvtsepi32_epi8(i0));
-            _mm_storeu_si128((__m128i *)(q + m * K + b * 32 + 16), _mm512_cvtsepi32_epi8(i1));
+            _mm_storeu_si128((__m128i *)(a.q + m * K + b * 32), _mm512_cvtsepi32_epi8(i0));
+            _mm_storeu_si128((__m128i *)(a.q + m * K + b * 32 + 16), _mm512_cvtsepi32_epi8(i1));
             const int sum0 = _mm512_reduce_add_epi32(i0), sum1 = _mm512_reduce_add_epi32(i1);
-            d[m * (K / 32) + b] = db;
-            s32[m * (K / 32) + b] = db * (float)(sum0 + sum1);
-            s16[m * (K / 16) + 2 * b] = db * (float)sum0;
-            s16[m * (K / 16) + 2 * b + 1] = db * (float)sum1;
-            i32[m * (K / 32) + b] = sum0 + sum1;
-            i16[m * (K / 16) + 2 * b] = sum0;
-            i16[m * (K / 16) + 2 * b + 1] = sum1;
+            act_store_block(&a, K, m, b, db, sum0, sum1);
         }
 }
 #endif
@@ -104,8 +104,8 @@ void ck_matmul_int8_ref(ck_type t, const void *W, const void *act, float *y,
     const int64_t ng = K / G;
     const int8_t *q = act;
     const float *d = act_d(act, M, K), *xs = act_sums(act, M, K, G);
-    uint8_t *u = malloc((size_t)K);
-    float *s = malloc((size_t)ng * sizeof(float)), *o = malloc((size_t)ng * sizeof(float));
+    uint8_t *u = ck_alloc((size_t)K);
+    float *s = ck_alloc((size_t)ng * sizeof(float)), *o = ck_alloc((size_t)ng * sizeof(float));
     const size_t rb = ck_row_bytes(t, K);
     for (int64_t n = n0; n < n1; n++) {
         ck_unpack_u8(t, (const char *)W + (size_t)n * rb, K, u, s, o);
@@ -132,21 +132,6 @@ typedef struct {
     uint8_t rows[NR * IKC];
     float rs[NR * IKC / 16], ro[NR * IKC / 16];
 } int8_scratch; /* about 46 KiB a thread */
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
-
-static int8_scratch *thread_scratch(void) {
-    pthread_once(&scratch_once, make_scratch_key);
-    int8_scratch *s = pthread_getspecific(scratch_key);
-    if (!s) {
-        void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof(int8_scratch)) != 0) abort();
-        s = p;
-        pthread_setspecific(scratch_key, s);
-    }
-    return s;
-}
 
 /* Unpacks the panel of weight rows nb..nb+nv (zero rows past nv), columns k0..k0+kc, and packs it
  * for the VNNI kernel (pu) or the AVX2 one (pw, when pu is NULL), with its scales and offsets. */
@@ -193,30 +178,6 @@ int64_t ck_int8_row_block(int64_t K) {
 static float *slot_ps(uint8_t *slot) { return (float *)(slot + IKC * NR); }
 static float *slot_po(uint8_t *slot) { return slot_ps(slot) + IKC / 16 * NR; }
 
-/* Per-thread store of a task's packed panels, for the row-blocked path (grown as needed). */
-static pthread_key_t panels_key;
-static pthread_once_t panels_once = PTHREAD_ONCE_INIT;
-typedef struct { size_t bytes; uint8_t *data; } panel_store;
-static void free_panels(void *p) { panel_store *st = p; free(st->data); free(st); }
-static void make_panels_key(void) { pthread_key_create(&panels_key, free_panels); }
-
-static uint8_t *thread_panels(size_t bytes) {
-    pthread_once(&panels_once, make_panels_key);
-    panel_store *st = pthread_getspecific(panels_key);
-    if (!st) {
-        st = calloc(1, sizeof(panel_store));
-        if (!st) abort();
-        pthread_setspecific(panels_key, st);
-    }
-    if (st->bytes < bytes) {
-        free(st->data);
-        void *p = NULL;
-        if (posix_memalign(&p, 64, bytes) != 0) abort();
-        st->data = p; st->bytes = bytes;
-    }
-    return st->data;
-}
-
 void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
                     int64_t M, int64_t K, int64_t ldy, int64_t n0, int64_t n1) {
 #ifdef CK_X86
@@ -229,13 +190,14 @@ void ck_matmul_int8(ck_type t, const void *W, const void *act, float *y,
     const float *d = act_d(act, M, K), *xs = act_sums(act, M, K, G);
     const int32_t *xi = act_isums(act, M, K, G);
     const int Z = ck_int8_zero_point(t);
-    int8_scratch *s = thread_scratch();
+    int8_scratch *s = ck_thread_scratch(CK_SCRATCH_INT8, sizeof(int8_scratch));
     const size_t rb = ck_row_bytes(t, K);
     const int64_t MB = ck_int8_row_block(K);
     if (vnni && M > MB) {
         /* Row-blocked: every panel of the task packed once, then each block of MB rows runs over all of them. */
         const int64_t panels = (n1 - n0 + NR - 1) / NR, chunks = (K + IKC - 1) / IKC;
-        uint8_t *store = thread_panels((size_t)(panels * chunks) * PANEL_SLOT);
+        /* The task's packed panels: a per-thread buffer that grows to the largest task seen. */
+        uint8_t *store = ck_thread_scratch(CK_SCRATCH_INT8_PANELS, (size_t)(panels * chunks) * PANEL_SLOT);
         for (int64_t p = 0; p < panels; p++)
             for (int64_t c = 0; c < chunks; c++) {
                 const int64_t nb = n0 + p * NR, nv = n1 - nb < NR ? n1 - nb : NR, k0 = c * IKC;

@@ -8,9 +8,8 @@
  * 4 x 2 int32 and 4 x 2 f32 accumulators = 16 zmm. Six rows (24 accumulators) made clang spill
  * accumulators to the stack once it hoisted a group's weight loads: 4 rows ran 18% faster (Q8_0,
  * 512 x 1024 x 3072, one core: 287 against 243 GOP/s; 5 rows 259). */
-#include "ck_internal.h"
+#include "ck_tile_avx512.h"
 #ifdef CK_X86
-#include <immintrin.h>
 
 #define NR CK_MATMUL_NR
 #define CK_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma")))
@@ -87,8 +86,8 @@ INLINE CK_VNNI void itile(const int MR, const int G, const int Z, const int8_t *
 CK_VNNI void ck_itile_vnni(const int8_t *xq, int64_t ldx, const float *xd, int64_t ldd, const float *xs,
                            const int32_t *xi, int64_t lds, int Z, const uint8_t *pu, const float *ps, const float *po, int64_t kc, int G,
                            float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate) {
-    const __mmask16 m0 = nv >= 16 ? 0xFFFF : (__mmask16)((1u << nv) - 1);
-    const __mmask16 m1 = nv >= 32 ? 0xFFFF : nv <= 16 ? 0 : (__mmask16)((1u << (nv - 16)) - 1);
+    __mmask16 m0, m1;
+    ck_col_masks(nv, &m0, &m1);
     int64_t m = 0;
     /* Zero points as constants too: Q6_K (G 16) has 32; Q8_0 128 and Q5_0 16 (G 32); K-quants none. */
     if (G == 16 && Z == 32) ITILE_ROWS(16, 32);

@@ -1,9 +1,8 @@
 /* x86 matmul micro-kernels (twins of ck_tile_portable; see ck_matmul.c for the panel layout).
  * AVX-512: 8 rows x 32 columns = 16 zmm accumulators, masked stores for the last panel.
  * AVX2: 6 rows x 16 columns = 12 ymm accumulators, run once per half panel. */
-#include "ck_internal.h"
+#include "ck_tile_avx512.h"
 #ifdef CK_X86
-#include <immintrin.h>
 
 #define NR CK_MATMUL_NR
 #define CK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,fma")))
@@ -22,35 +21,16 @@ INLINE CK_AVX512 void tile512(const int MR, const float *x, int64_t ldx, const f
             c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
         }
     }
-    for (int i = 0; i < MR; i++) {
-        float *yr = y + i * ldy;
-        if (accumulate) {
-            c0[i] = _mm512_add_ps(c0[i], _mm512_maskz_loadu_ps(m0, yr));
-            c1[i] = _mm512_add_ps(c1[i], _mm512_maskz_loadu_ps(m1, yr + 16));
-        }
-        _mm512_mask_storeu_ps(yr, m0, c0[i]);
-        _mm512_mask_storeu_ps(yr + 16, m1, c1[i]);
-    }
+    ck_store_rows512(MR, c0, c1, y, ldy, m0, m1, accumulate);
 }
 
+#define TILE512(MR) tile512(MR, x + m * ldx, ldx, panel, kc, y + m * ldy, ldy, m0, m1, accumulate)
 CK_AVX512 void ck_tile_avx512(const float *x, int64_t ldx, const float *panel, int64_t kc,
                               float *y, int64_t ldy, int64_t M, int64_t nv, int accumulate) {
-    const __mmask16 m0 = nv >= 16 ? 0xFFFF : (__mmask16)((1u << nv) - 1);
-    const __mmask16 m1 = nv >= 32 ? 0xFFFF : nv <= 16 ? 0 : (__mmask16)((1u << (nv - 16)) - 1);
+    __mmask16 m0, m1;
+    ck_col_masks(nv, &m0, &m1);
     int64_t m = 0;
-    for (; m + 8 <= M; m += 8) tile512(8, x + m * ldx, ldx, panel, kc, y + m * ldy, ldy, m0, m1, accumulate);
-    const float *xr = x + m * ldx;
-    float *yr = y + m * ldy;
-    switch (M - m) { /* constant row counts, so each case keeps its accumulators in registers */
-    case 7: tile512(7, xr, ldx, panel, kc, yr, ldy, m0, m1, accumulate); break;
-    case 6: tile512(6, xr, ldx, panel, kc, yr, ldy, m0, m1, accumulate); break;
-    case 5: tile512(5, xr, ldx, panel, kc, yr, ldy, m0, m1, accumulate); break;
-    case 4: tile512(4, xr, ldx, panel, kc, yr, ldy, m0, m1, accumulate); break;
-    case 3: tile512(3, xr, ldx, panel, kc, yr, ldy, m0, m1, accumulate); break;
-    case 2: tile512(2, xr, ldx, panel, kc, yr, ldy, m0, m1, accumulate); break;
-    case 1: tile512(1, xr, ldx, panel, kc, yr, ldy, m0, m1, accumulate); break;
-    default: break;
-    }
+    CK_ROWS_BY_8(M, m, TILE512);
 }
 
 /* 6 x 16 block at panel column offset j0 (0 or 16); writes cols < cols. */

@@ -86,8 +86,8 @@ double ck_peak_ops(ck_peak_kind kind, int threads) {
     const int available = kind == CK_PEAK_F32 ? (ck_cpu_isa() == CK_ISA_AVX512 || ck_cpu_isa() == CK_ISA_AVX2)
                         : kind == CK_PEAK_BF16 ? ck_bf16_fast() : ck_int8_fast();
     if (!available || threads < 1) return 0;
-    pthread_t *ids = malloc(sizeof(pthread_t) * (size_t)threads);
-    probe_job *jobs = malloc(sizeof(probe_job) * (size_t)threads);
+    pthread_t *ids = ck_alloc(sizeof(pthread_t) * (size_t)threads);
+    probe_job *jobs = ck_alloc(sizeof(probe_job) * (size_t)threads);
     const double start = now();
     for (int i = 0; i < threads; i++) { jobs[i].kind = kind; pthread_create(&ids[i], NULL, probe, &jobs[i]); }
     double ops = 0;

@@ -1,22 +1,9 @@
 /* Row-wise ops of a transformer block: RMSNorm, SwiGLU's silu(gate) * up, residual add, L2 norm.
- * Fast versions keep 16 independent partial sums so the compiler can vectorise the reductions
- * (it may not reorder one float sum by itself); the `_ref` twins sum in double, in order. */
+ * Fast versions sum squares with ck_dot16 (16 partial sums, so they vectorise); the `_ref` twins sum
+ * in double, in order. */
 #include "ck_internal.h"
 #include "ck_vexp.h"
 #include <math.h>
-
-#define LANES 16
-
-static inline __attribute__((always_inline)) float sum_squares(const float *x, int64_t n) {
-    float acc[LANES] = {0};
-    int64_t i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) acc[l] += x[i + l] * x[i + l];
-    float s = 0;
-    for (int l = 0; l < LANES; l++) s += acc[l];
-    for (; i < n; i++) s += x[i] * x[i];
-    return s;
-}
 
 void ck_rmsnorm_ref(const float *x, const float *w, float *y, int64_t rows, int64_t dim, float eps) {
     for (int64_t r = 0; r < rows; r++) {
@@ -35,7 +22,7 @@ static inline __attribute__((always_inline)) void rmsnorm(const float *x, const 
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * dim;
         float *yr = y + r * dim;
-        const float inv = 1.0f / sqrtf(sum_squares(xr, dim) / (float)dim + eps);
+        const float inv = 1.0f / sqrtf(ck_dot16(xr, xr, dim) / (float)dim + eps);
         for (int64_t i = 0; i < dim; i++) yr[i] = w[i] * (xr[i] * inv);
     }
 }
@@ -105,7 +92,7 @@ void ck_add(float *a, const float *b, int64_t n) {
 }
 
 void ck_l2_normalize(float *v, int64_t n) {
-    float norm = sqrtf(sum_squares(v, n));
+    float norm = sqrtf(ck_dot16(v, v, n));
     if (norm < 1e-12f) norm = 1e-12f; /* torch.nn.functional.normalize's eps */
     for (int64_t i = 0; i < n; i++) v[i] = v[i] / norm;
 }

@@ -43,6 +43,15 @@ static void unpack_q5_0(const void *src, int64_t n, uint8_t *u, float *s, float 
     }
 }
 
+/* Q4_K and Q5_K: the scales and offsets of sub-blocks 2j and 2j + 1 (the 64 weights of pass j). */
+static inline void scale_min_pair(int j, const uint8_t *scales, float d, float min, float *s, float *o) {
+    for (int h = 0; h < 2; h++) {
+        uint8_t sc, m;
+        ck_scale_min_k4(2 * j + h, scales, &sc, &m);
+        s[2 * j + h] = d * sc; o[2 * j + h] = -(min * m);
+    }
+}
+
 static void unpack_q4_K(const void *src, int64_t n, uint8_t *u, float *s, float *o) {
     const block_q4_K *x = src;
     for (int64_t i = 0; i < n / QK_K; i++, u += QK_K, s += 8, o += 8) {
@@ -50,11 +59,7 @@ static void unpack_q4_K(const void *src, int64_t n, uint8_t *u, float *s, float 
         const uint8_t *q = x[i].qs;
         for (int j = 0; j < 4; j++, q += 32) { /* 64 weights: 32 low nibbles, then 32 high nibbles */
             for (int l = 0; l < 32; l++) { u[64 * j + l] = q[l] & 0xF; u[64 * j + 32 + l] = q[l] >> 4; }
-            for (int h = 0; h < 2; h++) {
-                uint8_t sc, m;
-                ck_scale_min_k4(2 * j + h, x[i].scales, &sc, &m);
-                s[2 * j + h] = d * sc; o[2 * j + h] = -(min * m);
-            }
+            scale_min_pair(j, x[i].scales, d, min, s, o);
         }
     }
 }
@@ -69,11 +74,7 @@ static void unpack_q5_K(const void *src, int64_t n, uint8_t *u, float *s, float 
                 u[64 * j + l] = (uint8_t)((ql[l] & 0xF) | (((qh[l] >> (2 * j)) & 1) << 4));
                 u[64 * j + 32 + l] = (uint8_t)((ql[l] >> 4) | (((qh[l] >> (2 * j + 1)) & 1) << 4));
             }
-            for (int h = 0; h < 2; h++) {
-                uint8_t sc, m;
-                ck_scale_min_k4(2 * j + h, x[i].scales, &sc, &m);
-                s[2 * j + h] = d * sc; o[2 * j + h] = -(min * m);
-            }
+            scale_min_pair(j, x[i].scales, d, min, s, o);
         }
     }
 }

@@ -36,19 +36,10 @@ void ck_dot_rows_f16_ref(const uint16_t *rows, int64_t n, int d, const float *q,
 #define LANES 16
 
 static void dot_rows_f32_portable(const float *rows, int64_t n, int d, const float *q, float *out) {
-    for (int64_t r = 0; r < n; r++) {
-        const float *x = rows + r * d;
-        float acc[LANES] = {0};
-        int i = 0;
-        for (; i + LANES <= d; i += LANES)
-            for (int l = 0; l < LANES; l++) acc[l] += x[i + l] * q[i + l];
-        float s = 0;
-        for (int l = 0; l < LANES; l++) s += acc[l];
-        for (; i < d; i++) s += x[i] * q[i];
-        out[r] = s;
-    }
+    for (int64_t r = 0; r < n; r++) out[r] = ck_dot16(rows + r * d, q, d);
 }
 
+/* As ck_dot16, widening each stored half on the way. */
 static void dot_rows_f16_portable(const uint16_t *rows, int64_t n, int d, const float *q, float *out) {
     for (int64_t r = 0; r < n; r++) {
         const uint16_t *x = rows + r * d;
@@ -192,41 +183,30 @@ DOT_ROWS_NEON(dot_rows_f16_neon, uint16_t, LOAD4_F16, WIDEN_F16)
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-void ck_dot_rows_f32_isa(ck_isa isa, const float *rows, int64_t n, int d, const float *q, float *out) {
-    if (!ck_isa_supported(isa)) isa = CK_ISA_PORTABLE;
-    switch (isa) {
-#ifdef CK_X86
-    case CK_ISA_AVX512: dot_rows_f32_avx512(rows, n, d, q, out); return;
-    case CK_ISA_AVX2: dot_rows_f32_avx2(rows, n, d, q, out); return;
+/* Both stored types dispatch alike: the path asked for (portable where the CPU lacks it), or the CPU's. */
+#if defined(CK_X86)
+#define DOT_ROWS_SIMD_CASES(S)                                                                          \
+    case CK_ISA_AVX512: dot_rows_##S##_avx512(rows, n, d, q, out); return;                               \
+    case CK_ISA_AVX2: dot_rows_##S##_avx2(rows, n, d, q, out); return;
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+#define DOT_ROWS_SIMD_CASES(S) case CK_ISA_NEON: dot_rows_##S##_neon(rows, n, d, q, out); return;
+#else
+#define DOT_ROWS_SIMD_CASES(S)
 #endif
-#if defined(__aarch64__) && defined(__ARM_NEON)
-    case CK_ISA_NEON: dot_rows_f32_neon(rows, n, d, q, out); return;
-#endif
-    default: dot_rows_f32_portable(rows, n, d, q, out); return;
+#define DOT_ROWS_ISA(S, T)                                                                              \
+    void ck_dot_rows_##S##_isa(ck_isa isa, const T *rows, int64_t n, int d, const float *q, float *out) { \
+        if (!ck_isa_supported(isa)) isa = CK_ISA_PORTABLE;                                              \
+        switch (isa) {                                                                                  \
+        DOT_ROWS_SIMD_CASES(S)                                                                          \
+        default: dot_rows_##S##_portable(rows, n, d, q, out); return;                                   \
+        }                                                                                               \
+    }                                                                                                   \
+    void ck_dot_rows_##S(const T *rows, int64_t n, int d, const float *q, float *out) {                  \
+        ck_dot_rows_##S##_isa(ck_cpu_isa(), rows, n, d, q, out);                                        \
     }
-}
 
-void ck_dot_rows_f16_isa(ck_isa isa, const uint16_t *rows, int64_t n, int d, const float *q, float *out) {
-    if (!ck_isa_supported(isa)) isa = CK_ISA_PORTABLE;
-    switch (isa) {
-#ifdef CK_X86
-    case CK_ISA_AVX512: dot_rows_f16_avx512(rows, n, d, q, out); return;
-    case CK_ISA_AVX2: dot_rows_f16_avx2(rows, n, d, q, out); return;
-#endif
-#if defined(__aarch64__) && defined(__ARM_NEON)
-    case CK_ISA_NEON: dot_rows_f16_neon(rows, n, d, q, out); return;
-#endif
-    default: dot_rows_f16_portable(rows, n, d, q, out); return;
-    }
-}
-
-void ck_dot_rows_f32(const float *rows, int64_t n, int d, const float *q, float *out) {
-    ck_dot_rows_f32_isa(ck_cpu_isa(), rows, n, d, q, out);
-}
-
-void ck_dot_rows_f16(const uint16_t *rows, int64_t n, int d, const float *q, float *out) {
-    ck_dot_rows_f16_isa(ck_cpu_isa(), rows, n, d, q, out);
-}
+DOT_ROWS_ISA(f32, float)
+DOT_ROWS_ISA(f16, uint16_t)
 
 /* ---- half-precision rows ------------------------------------------------------------------- */
 

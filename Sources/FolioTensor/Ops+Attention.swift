@@ -22,20 +22,9 @@ extension Ops {
         }
         // Keys and values packed once as matmul panels (shared by every query block and head), instead of
         // once per work item: [Hkv, T / 32, D, 32] each, about the size of k and v.
-        let floats = Int(ck_attention_packed_floats(T, Hkv, D))
-        let kRaw = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64)
-        let vRaw = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64)
-        defer { kRaw.deallocate(); vRaw.deallocate() }
-        let kp = kRaw.bindMemory(to: Float.self, capacity: floats), vp = vRaw.bindMemory(to: Float.self, capacity: floats)
-        let packItems = Int(ck_attention_pack_items(T, Hkv))
-        let packTasks = min(packItems, pool.threadCount * 4)
-        pool.parallelFor(packTasks) { task in
-            ck_attention_pack(k, v, T, Hkv, D, kp, vp, Int64(packItems * task / packTasks), Int64(packItems * (task + 1) / packTasks))
-        }
-        let items = Int(ck_attention_items(T, Hq))
-        pool.parallelFor(items) { item in
-            ck_attention_packed(q, kp, vp, out, T, Hq, Hkv, D, Int64(item), Int64(item + 1))
-        }
+        packedAttention(Float.self, count: Int(ck_attention_packed_floats(T, Hkv, D)), T: T, Hq: Hq, Hkv: Hkv, pool: pool,
+                        pack: { kp, vp, i0, i1 in ck_attention_pack(k, v, T, Hkv, D, kp, vp, i0, i1) },
+                        attend: { kp, vp, item in ck_attention_packed(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
     }
 
     /// Whether attention can run in bf16 here: AVX-512 BF16 (allowed by `FOLIO_KERNELS`) and a head size
@@ -47,20 +36,30 @@ extension Ops {
     static func causalAttentionBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                     out: UnsafeMutablePointer<Float>, T: Int64, Hq: Int64, Hkv: Int64, D: Int64,
                                     pool: ThreadPool) {
-        let words = Int(ck_attention_bf16_packed_words(T, Hkv, D))
-        let kRaw = UnsafeMutableRawPointer.allocate(byteCount: words * 4, alignment: 64)
-        let vRaw = UnsafeMutableRawPointer.allocate(byteCount: words * 4, alignment: 64)
+        packedAttention(UInt32.self, count: Int(ck_attention_bf16_packed_words(T, Hkv, D)), T: T, Hq: Hq, Hkv: Hkv, pool: pool,
+                        pack: { kp, vp, i0, i1 in ck_attention_pack_bf16(k, v, T, Hkv, D, kp, vp, i0, i1) },
+                        attend: { kp, vp, item in ck_attention_packed_bf16(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
+    }
+
+    /// The schedule both precisions share: k and v panels of `count` elements each (64-byte aligned, freed on
+    /// return), packed over `pool` in up to four tasks a thread (`pack(kp, vp, item0, item1)` over the
+    /// `ck_attention_pack_items` items), then one `attend(kp, vp, item)` per attention work item.
+    private static func packedAttention<Element>(
+        _: Element.Type, count: Int, T: Int64, Hq: Int64, Hkv: Int64, pool: ThreadPool,
+        pack: (UnsafeMutablePointer<Element>, UnsafeMutablePointer<Element>, Int64, Int64) -> Void,
+        attend: (UnsafePointer<Element>, UnsafePointer<Element>, Int64) -> Void
+    ) {
+        let bytes = count * MemoryLayout<Element>.stride
+        let kRaw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let vRaw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         defer { kRaw.deallocate(); vRaw.deallocate() }
-        let kp = kRaw.bindMemory(to: UInt32.self, capacity: words), vp = vRaw.bindMemory(to: UInt32.self, capacity: words)
+        let kp = kRaw.bindMemory(to: Element.self, capacity: count), vp = vRaw.bindMemory(to: Element.self, capacity: count)
         let packItems = Int(ck_attention_pack_items(T, Hkv))
         let packTasks = min(packItems, pool.threadCount * 4)
         pool.parallelFor(packTasks) { task in
-            ck_attention_pack_bf16(k, v, T, Hkv, D, kp, vp, Int64(packItems * task / packTasks),
-                                   Int64(packItems * (task + 1) / packTasks))
+            pack(kp, vp, Int64(packItems * task / packTasks), Int64(packItems * (task + 1) / packTasks))
         }
         let items = Int(ck_attention_items(T, Hq))
-        pool.parallelFor(items) { item in
-            ck_attention_packed_bf16(q, kp, vp, out, T, Hq, Hkv, D, Int64(item), Int64(item + 1))
-        }
+        pool.parallelFor(items) { item in attend(UnsafePointer(kp), UnsafePointer(vp), Int64(item)) }
     }
 }

@@ -104,25 +104,19 @@ public enum GGUFValue: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// An array of integers of any width (e.g. `tokenizer.ggml.token_type`); nil otherwise.
-    public var intArray: [Int]? {
-        guard let values = array else { return nil }
-        var out: [Int] = []
-        out.reserveCapacity(values.count)
-        for v in values {
-            guard let i = v.int else { return nil }
-            out.append(i)
-        }
-        return out
-    }
+    public var intArray: [Int]? { elements(\.int) }
 
     /// An array of numbers as `Double` (e.g. `tokenizer.ggml.scores`); nil otherwise.
-    public var doubleArray: [Double]? {
+    public var doubleArray: [Double]? { elements(\.double) }
+
+    /// Every element of an array through `convert`; nil if this is not an array or any element does not convert.
+    private func elements<T>(_ convert: (GGUFValue) -> T?) -> [T]? {
         guard let values = array else { return nil }
-        var out: [Double] = []
+        var out: [T] = []
         out.reserveCapacity(values.count)
         for v in values {
-            guard let d = v.double else { return nil }
-            out.append(d)
+            guard let x = convert(v) else { return nil }
+            out.append(x)
         }
         return out
     }

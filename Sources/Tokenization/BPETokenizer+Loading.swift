@@ -10,9 +10,7 @@ extension BPETokenizer {
 
     convenience init(file: TokenizerJSON, config: TokenizerConfigJSON) throws {
         let path = file.path
-        let type = try file.modelType
-        guard type == "BPE" else { throw TokenizerError.unsupportedModel(path: path, type: type) }
-        let model = try file.model
+        let model = try file.model(ofType: "BPE")
         if let dropout = model["dropout"] as? NSNumber, dropout.doubleValue > 0 {
             throw TokenizerError.unsupportedComponent(path: path, component: "model.dropout", type: "\(dropout)",
                                                       hint: "BPE dropout is for training; set it to null.")

@@ -43,6 +43,13 @@ struct TokenizerJSON {
         throw malformed("model.type", "\"BPE\" or \"WordPiece\"")
     } }
 
+    /// `model`, after checking that its type is the one the calling loader implements ("BPE", "WordPiece").
+    func model(ofType expected: String) throws -> [String: Any] {
+        let type = try modelType
+        guard type == expected else { throw TokenizerError.unsupportedModel(path: path, type: type) }
+        return try model
+    }
+
     func vocabulary() throws -> [String: Int32] {
         guard let v = try model["vocab"] as? [String: Any] else {
             throw malformed("model.vocab", "an object mapping token text to id")

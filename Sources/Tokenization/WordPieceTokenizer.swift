@@ -33,9 +33,7 @@ public final class WordPieceTokenizer: Tokenizer {
 
     convenience init(file: TokenizerJSON, config: TokenizerConfigJSON) throws {
         let path = file.path
-        let type = try file.modelType
-        guard type == "WordPiece" else { throw TokenizerError.unsupportedModel(path: path, type: type) }
-        let model = try file.model
+        let model = try file.model(ofType: "WordPiece")
         let vocabulary = try file.vocabulary()
         let added = try file.addedTokens()
         // Normalizer: BertNormalizer or none.
