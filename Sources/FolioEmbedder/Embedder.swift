@@ -71,7 +71,11 @@ public final class Embedder: Sendable {
         var vectors = [[Float]](repeating: [], count: sequences.count)
         for batch in Self.batches(lengths: sequences.map(\.count), budget: configuration.maxBatchTokens) {
             let pooled = try model.embed(batch.map { sequences[$0] })
-            for (i, v) in zip(batch, pooled) { vectors[i] = Self.finish(v, dimensions: options.dimensions) }
+            for (i, v) in zip(batch, pooled) {
+                // Normalising would turn NaN into zeros or NaN that look like an answer: refuse them here.
+                guard v.allSatisfy(\.isFinite) else { throw EmbedderError.nonFinite(index: i, modelPath: description.path) }
+                vectors[i] = Self.finish(v, dimensions: options.dimensions)
+            }
         }
         return sequences.indices.map { Embedding(index: $0, tokenCount: sequences[$0].count, vector: vectors[$0]) }
     }

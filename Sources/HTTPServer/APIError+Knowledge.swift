@@ -31,6 +31,9 @@ extension APIError {
             case .modelMismatch: return APIError(status: .conflict, message: e.description, type: "invalid_request_error", code: "model_mismatch")
             case .badDimensions: return .invalidRequest(e.description, param: "dimensions", code: "invalid_dimensions")
             case .badChunking: return .invalidRequest(e.description, param: "max_chunk_tokens", code: "invalid_chunking")
+            case .badStoredChunking:
+                // The database row is at fault, not the request: a conflict with what is stored.
+                return APIError(status: .conflict, message: e.description, type: "invalid_request_error", code: "unusable_collection")
             case .emptyQuery: return .invalidRequest(e.description, param: "query", code: "empty_query")
             case let .badSearchParameter(name, _, _): return .invalidRequest(e.description, param: name, code: "invalid_parameter")
             }

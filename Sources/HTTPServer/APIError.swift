@@ -78,6 +78,11 @@ extension APIError {
         case .tokenizerMissing:
             // A load-time error; the server never reaches it with a loaded model. Its path stays private.
             self = .internalError
+        case .nonFinite:
+            // The model file is broken: the operator's problem, stated without the file's path.
+            self = APIError(
+                status: .internalServerError, message: "the model produced NaN or infinite values: its weights are broken "
+                    + "and the model file must be replaced", type: "server_error", param: nil, code: "model_broken")
         }
     }
 }

@@ -93,8 +93,13 @@ extension KnowledgeBase {
 
         progress(.init(stage: .chunking, chunksDone: 0, chunksTotal: 0, tokensDone: 0))
         let counter = ModelTokenCounter(encoder: engine.encoder)
-        let chunker = Chunker(
-            options: ChunkingOptions(maxTokens: spec.maxChunkTokens, overlapTokens: spec.overlapTokens), counter: counter)
+        // The settings come from a database row, which another program may have written: check them, never trap.
+        guard let options = try? ChunkingOptions.checked(maxTokens: spec.maxChunkTokens, overlapTokens: spec.overlapTokens)
+        else {
+            throw KnowledgeBaseError.badStoredChunking(
+                collection: spec.name, maxTokens: spec.maxChunkTokens, overlapTokens: spec.overlapTokens)
+        }
+        let chunker = Chunker(options: options, counter: counter)
         let pieces = chunker.chunks(of: extracted)
 
         // Identical chunk text keeps its stored vector (a re-upload of an edited file embeds only what changed).

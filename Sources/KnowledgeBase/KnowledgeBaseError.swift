@@ -9,6 +9,8 @@ public enum KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
     case modelMismatch(collection: String, boundTo: String, serving: String)
     case badDimensions(requested: Int, minimum: Int, maximum: Int)
     case badChunking(maxTokens: Int, overlapTokens: Int, contextLimit: Int)
+    /// The collection's stored chunk settings are out of range (the row was written by something other than Folio).
+    case badStoredChunking(collection: String, maxTokens: Int, overlapTokens: Int)
     case emptyQuery
     case badSearchParameter(name: String, value: String, expected: String)
 
@@ -22,6 +24,9 @@ public enum KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
         case let .badChunking(m, o, limit):
             "chunking of \(m) tokens with \(o) overlap is not valid; the chunk length must be 16 to \(limit) tokens "
                 + "and the overlap less than half of it"
+        case let .badStoredChunking(c, m, o):
+            "collection '\(c)' is stored with chunks of \(m) tokens and \(o) overlap, which Folio cannot use (16 to 8192 "
+                + "tokens, overlap under half); nothing was added: create a new collection and add the files there"
         case .emptyQuery:
             "the query is empty; give some words to search for"
         case let .badSearchParameter(name, value, expected):

@@ -59,14 +59,21 @@ public struct SafetensorsFile: Sendable {
         }
         var infos: [SafetensorsTensorInfo] = []
         var skipped: [String] = []
+        var spans: [(begin: Int, end: Int, name: String)] = []  // every entry's data, buffers included
         for (name, entry) in entries where name != "__metadata__" {
             if let dtype = (entry as? [String: Any])?["dtype"] as? String, Self.bufferDTypes.contains(dtype) {
+                guard let offsets = Self.integers((entry as? [String: Any])?["data_offsets"]), offsets.count == 2 else {
+                    throw ModelFileError.badHeader(path: path, reason: "buffer \"\(name)\" has no \"data_offsets\" pair of integers")
+                }
+                spans.append((offsets[0], offsets[1], name))
                 skipped.append(name)
                 continue
             }
-            infos.append(try Self.tensorInfo(name: name, entry: entry, path: path, dataStart: dataStart,
-                                             fileSize: storage.byteCount))
+            let info = try Self.tensorInfo(name: name, entry: entry, path: path, dataStart: dataStart, fileSize: storage.byteCount)
+            spans.append((info.offset - dataStart, info.offset - dataStart + info.byteCount, name))
+            infos.append(info)
         }
+        try Self.checkCoverage(spans, dataSize: storage.byteCount - dataStart, path: path)
         infos.sort { $0.name < $1.name }
         self.path = path
         self.storage = storage
@@ -136,6 +143,26 @@ public struct SafetensorsFile: Sendable {
             throw bad("has data_offsets [\(begin), \(end)] spanning \(end - begin) bytes, but shape \(shape) of \(dtypeName) needs \(bytes)")
         }
         return SafetensorsTensorInfo(name: name, shape: shape, dtype: dtype, offset: dataStart + begin, byteCount: bytes)
+    }
+
+    /// The tensors must cover the data region exactly, end to end, as every safetensors writer lays them out (the
+    /// reference library refuses holes too). A header length a few bytes off still parses, because writers pad the
+    /// JSON with spaces, but then every tensor would be read shifted: garbage weights and NaN vectors.
+    private static func checkCoverage(_ spans: [(begin: Int, end: Int, name: String)], dataSize: Int, path: String) throws {
+        var cursor = 0
+        for span in spans.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
+            guard span.begin == cursor else {
+                throw ModelFileError.badHeader(path: path, reason: span.begin > cursor
+                    ? "data bytes \(cursor)..<\(span.begin) belong to no tensor (before \"\(span.name)\"); the header length or "
+                        + "data_offsets are wrong, so tensors would be read shifted"
+                    : "tensor \"\(span.name)\" overlaps the one before it at data byte \(span.begin)")
+            }
+            cursor = span.end
+        }
+        guard cursor == dataSize else {
+            throw ModelFileError.badHeader(path: path, reason: "the tensors cover \(cursor) data bytes but the file has \(dataSize) "
+                + "after the header; the header length or data_offsets are wrong, so tensors would be read shifted")
+        }
     }
 
     /// A JSON array of integers (NSNumber without a fractional part), or nil.

@@ -13,11 +13,15 @@ struct CollectionRow: Sendable {
     init(_ row: PostgresRow) throws {
         let r = row.makeRandomAccess()
         id = try r["id"].decode(Int64.self)
-        let encoding = try r["vector_encoding"].decode(String.self)
+        let name = try r["name"].decode(String.self), encodingName = try r["vector_encoding"].decode(String.self)
+        // The schema's CHECK allows only f32 and f16; anything else is a foreign row, never read as f32.
+        guard let encoding = VectorEncoding(rawValue: encodingName) else {
+            throw StoreError.unusable("collection '\(name)' vector encoding has an unknown value '\(encodingName)'")
+        }
         spec = CollectionSpec(
-            name: try r["name"].decode(String.self), model: try r["model"].decode(String.self),
+            name: name, model: try r["model"].decode(String.self),
             dimensions: try r["dimensions"].decode(Int.self),
-            vectorEncoding: VectorEncoding(rawValue: encoding) ?? .f32,
+            vectorEncoding: encoding,
             maxChunkTokens: try r["max_chunk_tokens"].decode(Int.self),
             overlapTokens: try r["overlap_tokens"].decode(Int.self),
             createdAt: try r["created_at"].decode(Date.self))

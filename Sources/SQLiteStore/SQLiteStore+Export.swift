@@ -12,7 +12,7 @@ extension SQLiteStore {
                 FROM documents d JOIN collections c ON c.name = d.collection WHERE d.id = ?
                 """, arguments: [id])
             else { throw StoreError.documentNotFound(id) }
-            let encoding = VectorEncoding(rawValue: row["vector_encoding"]) ?? .f32
+            let encoding: VectorEncoding = try Rows.known(row["vector_encoding"], "collection '\(row["collection"] as String)' vector encoding")
             let dimensions: Int = row["dimensions"]
             let document = NewDocument(
                 collection: row["collection"], title: row["title"], source: row["source"], mediaType: row["media_type"],

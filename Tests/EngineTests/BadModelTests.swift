@@ -28,6 +28,24 @@ struct BadModelTests {
         #expect(error == .unsupportedArchitecture("llama", path: dir.appendingPathComponent("config.json").path))
     }
 
+    @Test("Weights that make NaN give a typed error naming the file, never a vector")
+    func nonFiniteOutput() throws {
+        let dir = try editedModelFolder { _ in }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weights = dir.appendingPathComponent("model.safetensors")
+        let info = try #require(try SafetensorsFile(path: weights.path).tensorInfos.first { $0.name.hasSuffix("norm.weight") && !$0.name.contains("layers") })
+        #expect(info.dtype == .f32, "premise: the final norm is stored as f32")
+        // One NaN in the final RMSNorm's scale reaches every pooled vector.
+        let handle = try FileHandle(forWritingTo: weights)
+        try handle.seek(toOffset: UInt64(info.offset))
+        try handle.write(contentsOf: withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Data($0) })
+        try handle.close()
+        let embedder = try Embedder.load(path: dir.path)
+        let error = #expect(throws: EmbedderError.self) { try embedder.embed(["hello world", "a second input"]) }
+        #expect(error == .nonFinite(index: 0, modelPath: embedder.description.path))
+        #expect(String(describing: error!).contains(dir.lastPathComponent) && String(describing: error!).contains("broken"))
+    }
+
     @Test("A configuration asking for more layers than stored names the missing weight")
     func missingWeight() throws {
         let dir = try editedModelFolder { $0["num_hidden_layers"] = 3 }

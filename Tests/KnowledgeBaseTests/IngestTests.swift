@@ -3,6 +3,7 @@ import Foundation
 import Ingestion
 import KnowledgeBase
 import KnowledgeStore
+import SQLiteStore
 import Testing
 
 @Suite("Ingestion into a collection")
@@ -101,5 +102,18 @@ struct IngestTests {
         let expected = try tinyEmbedder.embed([text], options: .init(dimensions: 32))[0].vector
         #expect(stored.first?.vector.count == 32)
         #expect(maxAbsDifference(stored[0].vector, expected) < 1e-5)
+    }
+
+    @Test("Chunk settings in the database that Folio cannot use fail the ingestion with a clear error and store nothing")
+    func foreignChunkSettings() async throws {
+        let (store, folder) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let kb = KnowledgeBase(store: store, engine: tinyEmbedder, configuration: .init(model: tinyModelPath))
+        _ = try await kb.createCollection(name: "notes")
+        try await store.execute(sql: "UPDATE collections SET max_chunk_tokens = 4, overlap_tokens = 9 WHERE name = 'notes'")
+        await #expect(throws: KnowledgeBaseError.badStoredChunking(collection: "notes", maxTokens: 4, overlapTokens: 9)) {
+            try await kb.ingest(IngestRequest(collection: "notes", fileName: "a.md", data: Data(sampleText.utf8)))
+        }
+        #expect(try await store.documents(in: "notes", offset: 0, limit: 10).isEmpty)
     }
 }

@@ -94,4 +94,20 @@ struct SQLiteStoreTests {
             return why.contains("another program")
         }
     }
+
+    @Test("A collection row with an unknown vector encoding is refused on export, not read as f32")
+    func unknownEncodingOnExport() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("folio-enc-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("kb.sqlite").path)
+        var rng = SeededRandom(seed: 31)
+        _ = try await store.createCollection(Make.spec("enc", encoding: .f16))
+        let (doc, chunks) = Make.document("enc", chunkTexts: ["half precision"], rng: &rng)
+        let stored = try await store.addDocument(doc, chunks: chunks, replacing: nil)
+        try await store.execute(sql: "UPDATE collections SET vector_encoding = 'f64' WHERE name = 'enc'")
+        await #expect { try await store.exportDocument(id: stored.id) } throws: { error in
+            guard case StoreError.unusable(let why) = error else { return false }
+            return why.contains("'f64'") && why.contains("enc")
+        }
+    }
 }

@@ -24,6 +24,33 @@ struct SafetensorsBadInputTests {
         else { Issue.record("\(length)"); return }
     }
 
+    @Test("A header length one byte off (still valid JSON thanks to the padding) is refused, not read shifted",
+          arguments: [-1, 1])
+    func headerLengthOffByOne(delta: Int) throws {
+        var b = SampleSafetensors.all
+        b.headerOverride = b.header + "        "  // padding room, so the cut JSON still parses
+        let honest = b.bytes
+        let length = honest.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        b.headerLengthOverride = UInt64(Int(length) + delta)
+        #expect(try safetensorsError(honest).error == nil, "premise: the padded file itself is fine")
+        guard case .badHeader(_, let reason)? = try safetensorsError(b.bytes).error else {
+            Issue.record("a shifted data region was accepted"); return
+        }
+        // One byte short leaves valid JSON and a data region one byte too long; one byte long pulls a data byte
+        // into the JSON, which then does not parse. Both are refused.
+        if delta < 0 { #expect(reason.contains("shifted"), "\(reason)") }
+    }
+
+    @Test("A hole or an overlap between tensors' data is refused")
+    func holesAndOverlaps() throws {
+        // The sample: embedding bytes 0..<48, norm 48..<58, head 58..<66. Moving norm leaves a hole or an overlap.
+        for (name, offsets) in [("hole", [50, 60]), ("overlap", [46, 56])] {
+            var b = SampleSafetensors.all
+            b.entries[1].offsetsOverride = offsets
+            guard case .badHeader? = try safetensorsError(b.bytes).error else { Issue.record("\(name) was accepted"); continue }
+        }
+    }
+
     @Test("A header length longer than the file throws truncated")
     func headerPastEnd() throws {
         var b = SampleSafetensors.all
