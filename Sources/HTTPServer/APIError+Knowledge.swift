@@ -35,6 +35,7 @@ extension APIError {
                 // The database row is at fault, not the request: a conflict with what is stored.
                 return APIError(status: .conflict, message: e.description, type: "invalid_request_error", code: "unusable_collection")
             case .emptyQuery: return .invalidRequest(e.description, param: "query", code: "empty_query")
+            case .noReranker: return .invalidRequest(e.description, param: "rerank", code: "no_reranker")
             case let .badSearchParameter(name, _, _): return .invalidRequest(e.description, param: name, code: "invalid_parameter")
             }
         case let e as IngestionError:

@@ -16,11 +16,17 @@ public final class KnowledgeBase: Sendable {
     public let store: any KnowledgeStore
     public let engine: any EmbeddingEngine
     public let configuration: KnowledgeBaseConfiguration
+    /// The second stage of search (`SearchRequest.rerank`); nil when no reranker is loaded.
+    public let reranker: (any RerankingEngine)?
 
-    public init(store: any KnowledgeStore, engine: any EmbeddingEngine, configuration: KnowledgeBaseConfiguration) {
+    public init(
+        store: any KnowledgeStore, engine: any EmbeddingEngine, configuration: KnowledgeBaseConfiguration,
+        reranker: (any RerankingEngine)? = nil
+    ) {
         self.store = store
         self.engine = engine
         self.configuration = configuration
+        self.reranker = reranker
     }
 
     /// The name a model locator is compared by: its last path component without `.gguf`

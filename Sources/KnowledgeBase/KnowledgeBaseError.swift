@@ -12,6 +12,8 @@ public enum KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
     /// The collection's stored chunk settings are out of range (the row was written by something other than Folio).
     case badStoredChunking(collection: String, maxTokens: Int, overlapTokens: Int)
     case emptyQuery
+    /// A search asked for reranking, but no reranker is loaded.
+    case noReranker
     case badSearchParameter(name: String, value: String, expected: String)
 
     public var description: String {
@@ -29,6 +31,9 @@ public enum KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
                 + "tokens, overlap under half); nothing was added: create a new collection and add the files there"
         case .emptyQuery:
             "the query is empty; give some words to search for"
+        case .noReranker:
+            "reranking was asked for, but no reranker is loaded; start Folio with a reranker model (folio serve --model "
+                + "EMBEDDER --model RERANKER, or --reranker PATH), or search without rerank"
         case let .badSearchParameter(name, value, expected):
             "\(name) \(value) is not valid; expected \(expected)"
         }

@@ -26,10 +26,15 @@ public struct SearchRequest: Sendable {
     /// The query's vector when the caller embedded it already (`embedQueries`, for many queries at once); nil
     /// embeds `query`. Its length must be the collection's dimensions.
     public var queryVector: [Float]?
+    /// Reorders the first stage's best `candidates` with the knowledge base's reranker (`KnowledgeBase.reranker`).
+    public var rerank: Bool
+    /// How many first-stage results the reranker reads (1…1000; at least `k` are kept).
+    public var candidates: Int
 
     public init(
         collection: String, query: String, k: Int = 10, mode: SearchMode = .hybrid, target: SearchTarget = .chunks,
-        filter: SearchFilter = .none, vectorWeight: Double = 1, keywordWeight: Double = 1, queryVector: [Float]? = nil
+        filter: SearchFilter = .none, vectorWeight: Double = 1, keywordWeight: Double = 1, queryVector: [Float]? = nil,
+        rerank: Bool = false, candidates: Int = 50
     ) {
         self.collection = collection
         self.query = query
@@ -40,6 +45,8 @@ public struct SearchRequest: Sendable {
         self.vectorWeight = vectorWeight
         self.keywordWeight = keywordWeight
         self.queryVector = queryVector
+        self.rerank = rerank
+        self.candidates = candidates
     }
 }
 
@@ -59,10 +66,14 @@ public struct SearchResult: Sendable, Equatable {
     public var text: String
     /// Spans of `text` (Unicode scalar offsets) holding the query's words.
     public var highlights: [Range<Int>]
-    /// The ranking score of the mode: cosine, BM25, or the fused score.
+    /// The ranking score: the reranker's when reranked, else the mode's (cosine, BM25, or the fused score).
     public var score: Double
     public var vectorScore: Double?
     public var keywordScore: Double?
+    /// With reranking: the reranker's relevance, and the first stage's score and 1-based rank.
+    public var rerankScore: Double?
+    public var firstStageScore: Double?
+    public var firstStageRank: Int?
 }
 
 extension KnowledgeBase {
@@ -80,9 +91,12 @@ extension KnowledgeBase {
             throw KnowledgeBaseError.badSearchParameter(
                 name: "weights", value: "\(request.vectorWeight), \(request.keywordWeight)", expected: "non-negative, not both 0")
         }
+        let reranker = try request.rerank ? requireReranker(candidates: request.candidates) : nil
         let spec = try await boundCollection(request.collection)
-        // Fusion looks deeper than k so a passage ranked moderately by both lists can surface.
-        let depth = request.mode == .hybrid ? max(request.k * 4, 50) : request.k
+        // The first stage keeps what the reranker reads; fusion looks deeper so a passage ranked moderately by
+        // both lists can surface.
+        let kept = reranker == nil ? request.k : max(request.k, request.candidates)
+        let depth = request.mode == .hybrid ? max(kept * 4, 50) : kept
         var vectorHits: [SearchHit] = [], keywordHits: [SearchHit] = []
         if request.mode != .keyword {
             let q: [Float]
@@ -102,11 +116,12 @@ extension KnowledgeBase {
             keywordHits = try await store.keywordSearch(
                 collection: spec.name, query: query, k: depth, target: request.target, filter: request.filter)
         }
-        let ranked = Self.fuse(
+        var ranked = Array(Self.fuse(
             vector: vectorHits, keyword: keywordHits, mode: request.mode,
             weights: (request.vectorWeight, request.keywordWeight)
-        ).prefix(request.k)
-        return try await present(Array(ranked), query: query)
+        ).prefix(kept))
+        if let reranker { ranked = try await rerank(ranked, query: query, with: reranker) }
+        return try await present(Array(ranked.prefix(request.k)), query: query)
     }
 
     /// A hit's identity: the chunk (document, ordinal) or the whole document.
@@ -120,6 +135,9 @@ extension KnowledgeBase {
         var score: Double
         var vector: Double?
         var keyword: Double?
+        /// Set by reranking: the first stage's score and 1-based rank, and the reranker's score.
+        var firstStage: (score: Double, rank: Int)? = nil
+        var rerank: Double? = nil
     }
 
     /// Orders hits by the mode's score; in hybrid mode by Σ weight / (60 + rank) over the two lists.
@@ -164,7 +182,8 @@ extension KnowledgeBase {
                 rank: results.count + 1, documentID: doc.id, title: doc.title, source: doc.source, page: page,
                 ordinal: r.hit.chunk?.ordinal, start: r.hit.chunk?.start, end: r.hit.chunk?.end, text: text,
                 highlights: Self.highlights(in: text, terms: queryTerms), score: r.score, vectorScore: r.vector,
-                keywordScore: r.keyword))
+                keywordScore: r.keyword, rerankScore: r.rerank, firstStageScore: r.firstStage?.score,
+                firstStageRank: r.firstStage?.rank))
         }
         return results
     }
