@@ -29,15 +29,18 @@ public enum RetrievalEvaluation {
         public var depth: Int
         /// The collection the corpus is stored in.
         public var collection: String
+        /// First-stage results the reranker reorders, when one is given.
+        public var rerankDepth: Int
 
-        /// Vector mode, no query prefix or instruction, 100 documents a query, collection `eval`.
+        /// Vector mode, no query prefix or instruction, 100 documents a query, collection `eval`, 100 reranked.
         public init(mode: Mode = .vector, queryPrefix: String? = nil, instruction: String? = nil, depth: Int = 100,
-                    collection: String = "eval") {
+                    collection: String = "eval", rerankDepth: Int = 100) {
             self.mode = mode
             self.queryPrefix = queryPrefix
             self.instruction = instruction
             self.depth = depth
             self.collection = collection
+            self.rerankDepth = rerankDepth
         }
     }
 
@@ -45,6 +48,8 @@ public enum RetrievalEvaluation {
     public struct Report: Sendable, Encodable {
         public var mode: Mode
         public var metrics: RetrievalMetrics
+        /// The same queries after the reranker reordered the first stage's best `rerankDepth`; nil without one.
+        public var reranked: RetrievalMetrics?
         public var documents: Int
         public var queries: Int
         /// Tokens the model saw (corpus and queries, special tokens included, after truncation).
@@ -56,19 +61,21 @@ public enum RetrievalEvaluation {
         public var rankings: [String: [String]]
 
         enum CodingKeys: String, CodingKey {
-            case mode, metrics, documents, queries, tokens, embeddingSeconds, tokensPerSecond
+            case mode, metrics, reranked, documents, queries, tokens, embeddingSeconds, tokensPerSecond
         }
     }
 
     /// Stores `dataset` in a new collection of `store`, embedded by `embedder`, then ranks every judged query
     /// with the knowledge base's search and scores the rankings against the qrels. `modelPath` is the locator
-    /// the collection is bound to. `progress(stage, done, total)` reports "corpus", "storing" and "queries".
+    /// the collection is bound to. With a `reranker`, every query also runs the knowledge base's reranked search.
+    /// `progress(stage, done, total)` reports "corpus", "storing" and "queries".
     public static func run(
         embedder: Embedder, modelPath: String, dataset: BEIRDataset, store: any KnowledgeStore,
-        options: Options = .init(), progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in }
+        reranker: (any RerankingEngine)? = nil, options: Options = .init(),
+        progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in }
     ) async throws -> Report {
         let kb = KnowledgeBase(store: store, engine: embedder, configuration: .init(
-            model: modelPath, queryInstruction: options.instruction, queryPrefix: options.queryPrefix))
+            model: modelPath, queryInstruction: options.instruction, queryPrefix: options.queryPrefix), reranker: reranker)
         let spec = try await kb.createCollection(name: options.collection)
         let judged = dataset.queries.filter { dataset.qrels[$0.id] != nil }
         let texts = dataset.documents.map(\.embeddingText)
@@ -97,16 +104,22 @@ public enum RetrievalEvaluation {
         }
 
         // 3. Rank each query with the knowledge base's search over whole documents.
-        var rankings: [String: [String]] = [:]
+        var rankings: [String: [String]] = [:], reranked: [String: [String]] = [:]
         for (n, (query, vector)) in zip(judged, queryVectors).enumerated() {
-            let results = try await kb.search(SearchRequest(
+            var request = SearchRequest(
                 collection: spec.name, query: query.text, k: options.depth, mode: options.mode.searchMode,
-                target: .documents, queryVector: vector))
-            rankings[query.id] = results.map(\.source)
+                target: .documents, queryVector: vector)
+            rankings[query.id] = try await kb.search(request).map(\.source)
+            if reranker != nil {
+                request.rerank = true
+                request.candidates = options.rerankDepth
+                reranked[query.id] = try await kb.search(request).map(\.source)
+            }
             if (n + 1) % 64 == 0 || n + 1 == judged.count { progress("queries", n + 1, judged.count) }
         }
         let metrics = RetrievalMetrics.evaluate(rankings: rankings, qrels: dataset.qrels)
-        return Report(mode: options.mode, metrics: metrics, documents: texts.count, queries: judged.count,
+        let rerankedMetrics = reranker == nil ? nil : RetrievalMetrics.evaluate(rankings: reranked, qrels: dataset.qrels)
+        return Report(mode: options.mode, metrics: metrics, reranked: rerankedMetrics, documents: texts.count, queries: judged.count,
                       tokens: tokens, embeddingSeconds: seconds, tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
                       rankings: rankings)
     }
