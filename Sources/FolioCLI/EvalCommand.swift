@@ -3,7 +3,7 @@ import FolioEmbedder
 import Foundation
 
 /// `folio eval`: retrieval quality of a model on a BEIR-layout test set, with exact cosine search.
-struct EvalCommand: ParsableCommand {
+struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Measure retrieval quality (nDCG@10, Recall@100, MRR@10) on a BEIR folder with exact search.",
@@ -15,7 +15,7 @@ struct EvalCommand: ParsableCommand {
         (config_sentence_transformers.json) unless --instruction is given.
         """)
 
-    @Option(help: "A .gguf file or a Hugging Face model folder.") var model: String
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "A BEIR-layout folder.") var dataset: String
     @Option(help: "The qrels file to score against (qrels/SPLIT.tsv).") var split = "test"
     @Option(help: "vector (exact cosine) or hybrid (cosine fused with BM25 by reciprocal rank, k = 60).")
@@ -23,15 +23,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Embed queries as Instruct: TASK\\nQuery:TEXT (Qwen3-Embedding style).") var instruction: String?
     @Option(help: "Use only the first N documents (and the queries judged against them), for quick runs.")
     var limitCorpus: Int?
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
     @Flag(help: "Print JSON for machines.") var json = false
 
-    func run() throws {
-        do {
+    func run() async throws {
+        try await reportingErrors {
             var data = try BEIRDataset.load(folder: dataset, split: split)
             if let n = limitCorpus { data = data.limited(toDocuments: n) }
-            let embedder = try Embedder.load(path: model, configuration: .init(threads: threads))
-            let prefix = instruction == nil ? RetrievalEvaluation.configuredQueryPrefix(modelPath: model) : nil
+            let modelPath = try await modelOptions.localPath()
+            let embedder = try Embedder.load(path: modelPath, configuration: .init(threads: modelOptions.threads))
+            let prefix = instruction == nil ? RetrievalEvaluation.configuredQueryPrefix(modelPath: modelPath) : nil
             let options = RetrievalEvaluation.Options(mode: mode, queryPrefix: prefix, instruction: instruction)
             let progress = ProgressLine()
             let report = try RetrievalEvaluation.run(embedder: embedder, dataset: data, options: options) {
@@ -48,7 +48,7 @@ struct EvalCommand: ParsableCommand {
             let m = report.metrics
             print("""
             dataset:     \(dataset) (\(split))
-            model:       \(model)
+            model:       \(modelOptions.model)
             mode:        \(report.mode.rawValue)
             documents:   \(report.documents)
             queries:     \(report.queries)
@@ -58,8 +58,6 @@ struct EvalCommand: ParsableCommand {
             tokens:      \(report.tokens) in \(String(format: "%.2f", report.embeddingSeconds)) s, \
             \(String(format: "%.0f", report.tokensPerSecond)) tokens/s
             """)
-        } catch {
-            throw fail(error)
         }
     }
 }
