@@ -27,6 +27,10 @@ struct CollectionDTO: Encodable {
         documentCount = documents
         chunkCount = chunks
     }
+
+    init(_ summary: CollectionSummary) {
+        self.init(summary.spec, documents: summary.documentCount, chunks: summary.chunkCount)
+    }
 }
 
 struct DocumentDTO: Encodable {
@@ -153,6 +157,11 @@ struct ClusterDTO: Encodable {
     }
     var similarity: Double
     var documents: [Member]
+
+    init(_ c: DuplicateCluster) {
+        similarity = c.similarity
+        documents = c.documents.map { Member(id: $0.id, title: $0.title, source: $0.source) }
+    }
 }
 
 struct DuplicatesDTO: Encodable {
@@ -200,6 +209,19 @@ enum KnowledgeJSON {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         return Responses.json(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
+    }
+
+    /// A request field naming one case of `T` (`"mode": "hybrid"`), `fallback` when absent; an unknown name is a 400
+    /// that lists the accepted ones.
+    static func choice<T: RawRepresentable & CaseIterable>(_ value: String?, param: String, default fallback: T) throws -> T
+    where T.RawValue == String {
+        guard let value else { return fallback }
+        guard let parsed = T(rawValue: value) else {
+            let names = T.allCases.map { "\"\($0.rawValue)\"" }
+            let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            throw APIError.invalidRequest("\(param) \"\(value)\" is not valid; use \(list)", param: param)
+        }
+        return parsed
     }
 
     static func decoder() -> JSONDecoder {
