@@ -57,7 +57,7 @@ extension Routes {
                 let offset = max(0, request.uri.queryParameters.get("offset", as: Int.self) ?? 0)
                 let documents = try await kb.documents(
                     in: try context.parameters.require("name"), offset: offset, limit: Self.pageLimit(request))
-                return try KnowledgeJSON.response(ListDTO(data: documents.map(DocumentDTO.init)))
+                return try KnowledgeJSON.response(ListDTO(data: documents))
             }
         }
         router.post("/v1/kb/collections/:name/documents") { request, context in
@@ -65,13 +65,13 @@ extension Routes {
         }
         router.get("/v1/kb/documents/:id") { _, context in
             try await translatingKnowledgeErrors {
-                try KnowledgeJSON.response(DocumentDTO(try await kb.document(id: try context.parameters.require("id", as: Int64.self))))
+                try KnowledgeJSON.response(try await kb.document(id: try context.parameters.require("id", as: Int64.self)))
             }
         }
         router.get("/v1/kb/documents/:id/chunks") { _, context in
             try await translatingKnowledgeErrors {
                 let chunks = try await kb.chunks(ofDocument: try context.parameters.require("id", as: Int64.self))
-                return try KnowledgeJSON.response(ListDTO(data: chunks.map(ChunkDTO.init)))
+                return try KnowledgeJSON.response(ListDTO(data: chunks))
             }
         }
         router.delete("/v1/kb/documents/:id") { _, context in
@@ -87,12 +87,12 @@ extension Routes {
         router.get("/v1/kb/collections/:name/jobs") { request, context in
             try await translatingKnowledgeErrors {
                 let jobs = try await kb.jobs(in: try context.parameters.require("name"), limit: Self.pageLimit(request))
-                return try KnowledgeJSON.response(ListDTO(data: jobs.map(JobDTO.init)))
+                return try KnowledgeJSON.response(ListDTO(data: jobs))
             }
         }
         router.get("/v1/kb/jobs/:id") { _, context in
             try await translatingKnowledgeErrors {
-                try KnowledgeJSON.response(JobDTO(try await kb.job(id: try context.parameters.require("id", as: Int64.self))))
+                try KnowledgeJSON.response(try await kb.job(id: try context.parameters.require("id", as: Int64.self)))
             }
         }
     }

@@ -20,15 +20,15 @@ extension Routes {
                 throw APIError.invalidRequest("the upload holds no file; send one or more \"file\" parts with a filename", param: "file")
             }
             for part in files {
-                jobs.append(JobDTO(try await kb.queue.enqueue(
-                    collection: collection, fileName: part.fileName ?? "upload", data: part.data, metadata: metadata)))
+                jobs.append(try await kb.queue.enqueue(
+                    collection: collection, fileName: part.fileName ?? "upload", data: part.data, metadata: metadata))
             }
         } else if contentType.lowercased().hasPrefix("application/json") || contentType.isEmpty {
             let text = try reader.decode(TextDocumentRequest.self, from: body, decoder: KnowledgeJSON.decoder())
             let source = text.source ?? text.title.map { $0 + ".txt" } ?? "text.txt"
-            jobs.append(JobDTO(try await kb.queue.enqueue(
+            jobs.append(try await kb.queue.enqueue(
                 collection: collection, fileName: source.contains(".") ? source : source + ".txt", data: Data(text.text.utf8),
-                metadata: text.metadata ?? [:], title: text.title)))
+                metadata: text.metadata ?? [:], title: text.title))
         } else {
             throw APIError(
                 status: .unsupportedMediaType,
