@@ -12,7 +12,7 @@ import Darwin
 
 /// `folio bench`: times the engine on deterministic random token ids, so a run needs no text and
 /// gives the same inputs on every machine.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time forward passes: tokens per second, milliseconds per input, peak memory, GFLOP/s.",
@@ -22,13 +22,11 @@ struct BenchCommand: ParsableCommand {
             runs; the median run is reported. FOLIO_KERNELS=portable|avx2|avx512 caps the SIMD path.
             """)
 
-    @Option(help: "A .gguf file or a Hugging Face model folder.") var model: String
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Tokens per input.") var tokens = 512
     @Option(help: "Inputs per run, embedded in one call.") var batch = 1
     @Option(help: "Timed runs after the warm-up; the median is reported.") var runs = 3
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
-    @Option(help: "Linear-layer arithmetic for float weights: f32 or bf16 (AVX-512 BF16; f32 elsewhere).")
-    var precision: EmbedderConfiguration.Precision = .f32
+    @OptionGroup var precisionOption: PrecisionOption
     @Option(help: "Seed of the random token ids.") var seed: UInt64 = 42
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
@@ -36,14 +34,12 @@ struct BenchCommand: ParsableCommand {
         guard tokens >= 2 else { throw ValidationError("--tokens must be at least 2, got \(tokens)") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
-    func run() throws {
-        do {
-            let configuration = EmbedderConfiguration(threads: threads, maxBatchTokens: max(8192, tokens * batch),
-                                                      precision: precision)
-            let embedder = try Embedder.load(path: model, configuration: configuration)
+    func run() async throws {
+        try await reportingErrors {
+            let precision = precisionOption.precision
+            let embedder = try await modelOptions.loadEmbedder(precision: precision, maxBatchTokens: max(8192, tokens * batch))
             let d = embedder.description
             guard tokens <= embedder.contextLength else {
                 throw ValidationError("--tokens \(tokens) is over the model's context of \(embedder.contextLength) tokens")
@@ -60,7 +56,7 @@ struct BenchCommand: ParsableCommand {
             }
             let median = seconds.sorted()[seconds.count / 2]
             let flops = Self.flops(d, tokens: tokens) * Double(batch)
-            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let threadCount = modelOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount
             let (peakInstruction, peak) = Self.peak(embedder: embedder, threads: threadCount)
             let report = Report(
                 tokensPerSecond: Double(tokens * batch) / median, msPerInput: median * 1000 / Double(batch),
@@ -78,10 +74,6 @@ struct BenchCommand: ParsableCommand {
             } else {
                 print(report.text)
             }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 
@@ -187,6 +179,3 @@ struct BenchCommand: ParsableCommand {
         }
     }
 }
-
-/// `--precision f32|bf16` on `embed`, `bench` and `serve`.
-extension EmbedderConfiguration.Precision: ExpressibleByArgument {}

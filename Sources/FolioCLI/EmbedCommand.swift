@@ -8,21 +8,18 @@ struct EmbedCommand: AsyncParsableCommand {
         commandName: "embed",
         abstract: "Embed JSON Lines input (a string or {\"text\": ...} per line) into JSON Lines vectors.")
 
-    @Option(help: "A .gguf file or a Hugging Face model folder.") var model: String
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Embed the inputs as queries for this retrieval task.") var instruction: String?
     @Option(help: "Keep the first N values of each vector, then renormalise (Matryoshka).") var dimensions: Int?
     @Flag(help: "Cut inputs longer than the model's context instead of failing.") var truncate = false
     @Option(help: "Input file (JSON Lines); standard input when absent.") var input: String?
     @Option(help: "Output file (JSON Lines); standard output when absent.") var output: String?
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
-    @Option(help: "Linear-layer arithmetic for float weights: f32 or bf16 (AVX-512 BF16; f32 elsewhere).")
-    var precision: EmbedderConfiguration.Precision = .f32
+    @OptionGroup var precisionOption: PrecisionOption
 
     func run() async throws {
-        do {
+        try await reportingErrors {
             let texts = try readInputTexts(path: input)
-            let modelPath = try await ModelLocator.localPath(for: model)
-            let embedder = try Embedder.load(path: modelPath, configuration: .init(threads: threads, precision: precision))
+            let embedder = try await modelOptions.loadEmbedder(precision: precisionOption.precision)
             let options = EmbedOptions(instruction: instruction, dimensions: dimensions, truncate: truncate)
             let writer = try LineWriter(path: output)
             // Chunks keep memory flat for long inputs files; results are written in input order.
@@ -38,8 +35,6 @@ struct EmbedCommand: AsyncParsableCommand {
                 }
             }
             writer.flush()
-        } catch {
-            throw fail(error)
         }
     }
 }

@@ -19,7 +19,7 @@ struct EvalCommand: AsyncParsableCommand {
         The collection lives in a temporary SQLite file, or in --data DIR, where `folio kb search` can query it.
         """)
 
-    @Option(help: "A .gguf file or a Hugging Face model folder.") var model: String
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "A BEIR-layout folder.") var dataset: String
     @Option(help: "The qrels file to score against (qrels/SPLIT.tsv).") var split = "test"
     @Option(help: "vector (exact cosine) or hybrid (the knowledge base's cosine and BM25 fusion).")
@@ -32,18 +32,17 @@ struct EvalCommand: AsyncParsableCommand {
     var data: String?
     @Option(help: "The collection's name in --data.") var collection = "eval"
     @Option(help: "Write each query's ranking (JSON Lines: {\"query\", \"ranking\"}) to this file.") var rankings: String?
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
     @Flag(help: "Print JSON for machines.") var json = false
 
     func run() async throws {
         let scratch = data == nil
             ? FileManager.default.temporaryDirectory.appendingPathComponent("folio-eval-\(UUID().uuidString)") : nil
         defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
-        do {
+        try await reportingErrors {
             var set = try BEIRDataset.load(folder: dataset, split: split)
             if let n = limitCorpus { set = set.limited(toDocuments: n) }
-            let path = try await ModelLocator.localPath(for: model)
-            let embedder = try Embedder.load(path: path, configuration: .init(threads: threads))
+            let model = modelOptions.model, path = try await modelOptions.localPath()
+            let embedder = try Embedder.load(path: path, configuration: .init(threads: modelOptions.threads))
             let defaults = KnowledgeBaseConfiguration.forModel(model, at: path, encoder: embedder.encoder)
             let asConfigured = instruction == nil && !plainQueries
             let options = RetrievalEvaluation.Options(
@@ -66,7 +65,7 @@ struct EvalCommand: AsyncParsableCommand {
             let m = report.metrics
             print("""
             dataset:     \(dataset) (\(split))
-            model:       \(model)
+            model:       \(modelOptions.model)
             mode:        \(report.mode.rawValue)
             documents:   \(report.documents)
             queries:     \(report.queries)
@@ -76,8 +75,6 @@ struct EvalCommand: AsyncParsableCommand {
             tokens:      \(report.tokens) in \(String(format: "%.2f", report.embeddingSeconds)) s, \
             \(String(format: "%.0f", report.tokensPerSecond)) tokens/s
             """)
-        } catch {
-            throw fail(error)
         }
     }
 

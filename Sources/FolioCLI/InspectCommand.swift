@@ -4,17 +4,18 @@ import FolioModels
 import Foundation
 
 /// `folio inspect`: what a model file is, without running it.
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Describe a model: architecture, sizes, tensor types, tokenizer, pooling.")
 
-    @Argument(help: "A .gguf file or a Hugging Face model folder.") var path: String
+    @Argument(help: "A .gguf file, a Hugging Face model folder, or a repo id (owner/repo[:QUANT]).") var path: String
     @Flag(help: "Print JSON for machines.") var json = false
 
-    func run() throws {
-        do {
-            let d = try ModelLoader.load(path: path).description
-            let tokenizer = try InputEncoder.load(path: path).tokenizer
+    func run() async throws {
+        try await reportingErrors {
+            let local = try await ModelLocator.localPath(for: path)
+            let d = try ModelLoader.load(path: local).description
+            let tokenizer = try InputEncoder.load(path: local).tokenizer
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -42,8 +43,6 @@ struct InspectCommand: ParsableCommand {
             tensor types:   \(types)
             tokenizer:      \(type(of: tokenizer)), \(tokenizer.vocabularySize) ids
             """)
-        } catch {
-            throw fail(error)
         }
     }
 }

@@ -1,16 +1,20 @@
 import Foundation
 import Tokenization
 
-/// Errors in the JSON Lines input of `folio embed` and `folio tokenize`.
-enum InputError: Error, CustomStringConvertible {
+/// Errors in the JSON Lines files of `folio embed` and `folio tokenize`: the input read and the output written.
+enum JSONLinesError: Error, CustomStringConvertible {
     case badLine(line: Int, reason: String)
+    /// The `--input` file cannot be read.
     case unreadable(path: String, reason: String)
+    /// The `--output` file cannot be created or opened for writing.
+    case unwritable(path: String, reason: String)
 
     var description: String {
         switch self {
         case let .badLine(line, reason):
             "input line \(line): \(reason); expected a JSON string or an object with a \"text\" string"
         case let .unreadable(path, reason): "cannot read \(path): \(reason)"
+        case let .unwritable(path, reason): "cannot write \(path): \(reason); check the folder exists and is writable"
         }
     }
 }
@@ -21,7 +25,7 @@ func readInputTexts(path: String?) throws -> [String] {
     let data: Data
     if let path {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw InputError.unreadable(path: path, reason: error.localizedDescription)
+            throw JSONLinesError.unreadable(path: path, reason: error.localizedDescription)
         }
     } else {
         data = FileHandle.standardInput.readDataToEndOfFile()
@@ -36,14 +40,14 @@ func readInputTexts(path: String?) throws -> [String] {
         if trimmed.isEmpty || trimmed == "\r" { continue }
         let value: Any
         do { value = try JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed]) } catch {
-            throw InputError.badLine(line: n + 1, reason: "not valid JSON")
+            throw JSONLinesError.badLine(line: n + 1, reason: "not valid JSON")
         }
         if let s = value as? String {
             texts.append(s)
         } else if let object = value as? [String: Any], let s = object["text"] as? String {
             texts.append(s)
         } else {
-            throw InputError.badLine(line: n + 1, reason: "neither a string nor an object with \"text\"")
+            throw JSONLinesError.badLine(line: n + 1, reason: "neither a string nor an object with \"text\"")
         }
     }
     return texts
@@ -60,7 +64,7 @@ final class LineWriter {
             // which replaces a symlink, a pipe or /dev/null itself with a regular file.
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             guard fd >= 0 else {
-                throw InputError.unreadable(path: path, reason: "cannot create the output file (\(String(cString: strerror(errno))))")
+                throw JSONLinesError.unwritable(path: path, reason: String(cString: strerror(errno)))
             }
             handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         } else {

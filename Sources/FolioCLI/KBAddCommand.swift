@@ -14,22 +14,18 @@ struct KBAddCommand: AsyncParsableCommand {
     @Argument(help: "Files, or folders with --recursive.") var paths: [String]
     @Flag(name: .shortAndLong, help: "Add every file under the folders given.") var recursive = false
     @Option(help: "A metadata pair KEY=VALUE stored with every file; repeat for several.") var meta: [String] = []
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
     @Flag(help: "Print one JSON object per file.") var json = false
     @OptionGroup var storeOptions: StoreOptions
 
+    func validate() throws { _ = try parseMetadata(meta) }
+
     func run() async throws {
-        do {
-            var metadata: [String: String] = [:]
-            for pair in meta {
-                guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
-                    throw ValidationError("--meta \(pair) is not KEY=VALUE")
-                }
-                metadata[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
-            }
+        try await reportingErrors {
+            let metadata = try parseMetadata(meta)
             let files = try expand(paths)
             let store = try await storeOptions.open()
-            let kb = try await openKnowledgeBase(store: store, collection: name, threads: threads)
+            let kb = try await openKnowledgeBase(store: store, collection: name, threads: threadOptions.threads)
             _ = try await kb.boundCollection(name)
             var failed = 0, counts: [String: Int] = [:]
             let started = Date()
@@ -66,8 +62,6 @@ struct KBAddCommand: AsyncParsableCommand {
                 + "\(tokensTotal) tokens embedded, \(rate) tokens/s\n"
             FileHandle.standardError.write(Data(line.utf8))
             if failed > 0 { throw ExitCode(1) }
-        } catch let error as ValidationError { throw error } catch let error as ExitCode { throw error } catch {
-            throw fail(error)
         }
     }
 

@@ -23,11 +23,11 @@ struct KBBenchCommand: AsyncParsableCommand {
     @Option(help: "Vector length for --vectors.") var dimensions = 1024
     @Option(help: "f32 or f16 vectors for --vectors.") var vectorEncoding: VectorEncoding = .f32
     @Option(help: "Searches timed at each size.") var queries = 20
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
     @Option(help: "Folder for the temporary store (default: the system's temporary folder).") var scratch: String?
 
     func run() async throws {
-        do {
+        try await reportingErrors {
             let folder = URL(fileURLWithPath: scratch ?? NSTemporaryDirectory()).appendingPathComponent("folio-kb-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -38,12 +38,13 @@ struct KBBenchCommand: AsyncParsableCommand {
                 try await search(store: store, sizes: sizes)
             }
             if model == nil && vectors == nil { throw ValidationError("give --model with files, or --vectors SIZES") }
-        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        }
     }
 
     /// Times each stage of `ingest` from its progress callbacks.
     func ingestion(store: SQLiteStore, model: String) async throws {
-        let kb = try knowledgeBase(store: store, model: model, threads: threads)
+        let kb = try knowledgeBase(
+            store: store, model: model, threads: threadOptions.threads, loadingFrom: try await ModelLocator.localPath(for: model))
         _ = try await kb.createCollection(name: "bench")
         let clock = StageClock()
         var documents = 0, tokens = 0, bytes = 0

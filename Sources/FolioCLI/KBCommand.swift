@@ -39,28 +39,30 @@ struct KBCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a collection bound to a model.")
 
     @Argument(help: "Collection name (letters, digits, '-', '_', '.').") var name: String
-    @Option(help: "A .gguf file or a Hugging Face model folder; the collection keeps using it.") var model: String
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Keep the first N values of each vector (Matryoshka); default: the model's full size.") var dimensions: Int?
     @Option(help: "f32 or f16 vectors (f16 halves the space).") var vectorEncoding: VectorEncoding = .f32
     @Option(help: "Longest chunk in model tokens (16 to 8192; default 512 or what the model's context allows).")
     var chunkTokens: Int?
     @Option(help: "Tokens shared by consecutive chunks (default: 64, or an eighth of a shorter chunk).") var overlapTokens: Int?
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
-        do {
+        try await reportingErrors {
             let store = try await storeOptions.open()
+            // The collection keeps using this model: a local path is stored absolute, a repo id as given.
+            let model = modelOptions.model
             let locator = FileManager.default.fileExists(atPath: model)
                 ? URL(fileURLWithPath: model).standardizedFileURL.path : model
             let kb = try knowledgeBase(
-                store: store, model: locator, threads: threads, loadingFrom: try await ModelLocator.localPath(for: locator))
+                store: store, model: locator, threads: modelOptions.threads,
+                loadingFrom: try await ModelLocator.localPath(for: locator))
             let spec = try await kb.createCollection(
                 name: name, dimensions: dimensions, vectorEncoding: vectorEncoding, maxChunkTokens: chunkTokens,
                 overlapTokens: overlapTokens)
             print("created collection \(spec.name): \(kb.modelName), \(spec.dimensions) dimensions (\(spec.vectorEncoding.rawValue)), "
                 + "chunks of \(spec.maxChunkTokens) tokens with \(spec.overlapTokens) overlap")
-        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        }
     }
 }
 

@@ -12,7 +12,7 @@ struct KBListCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
-        do {
+        try await reportingErrors {
             let store = try await storeOptions.open()
             if let name {
                 guard try await store.collection(named: name) != nil else { throw StoreError.collectionNotFound(name) }
@@ -36,7 +36,7 @@ struct KBListCommand: AsyncParsableCommand {
                         + "\(c.documentCount) documents\t\(c.chunkCount) chunks")
                 }
             }
-        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        }
     }
 }
 
@@ -49,7 +49,7 @@ struct KBRemoveCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
-        do {
+        try await reportingErrors {
             let store = try await storeOptions.open()
             if let document {
                 guard let d = try await store.document(id: document), d.collection == name else {
@@ -61,7 +61,7 @@ struct KBRemoveCommand: AsyncParsableCommand {
                 try await store.deleteCollection(named: name)
                 print("deleted collection \(name)")
             }
-        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        }
     }
 }
 
@@ -72,14 +72,14 @@ struct KBDuplicatesCommand: AsyncParsableCommand {
 
     @Argument(help: "Collection name.") var name: String
     @Option(help: "Lowest cosine similarity of two document vectors to count as near-duplicates.") var threshold = 0.95
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
-        do {
+        try await reportingErrors {
             let store = try await storeOptions.open()
-            let kb = try await openKnowledgeBase(store: store, collection: name, threads: threads)
+            let kb = try await openKnowledgeBase(store: store, collection: name, threads: threadOptions.threads)
             let clusters = try await kb.duplicates(in: name, threshold: threshold)
             if json {
                 let object: [String: Any] = [
@@ -99,7 +99,7 @@ struct KBDuplicatesCommand: AsyncParsableCommand {
                 print("cluster \(i + 1) (similarity ≥ \(String(format: "%.4f", c.similarity))):")
                 for d in c.documents { print("  \(d.id)\t\(d.title)\t\(d.source)") }
             }
-        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        }
     }
 }
 

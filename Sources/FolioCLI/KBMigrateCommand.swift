@@ -18,7 +18,7 @@ struct KBMigrateCommand: AsyncParsableCommand {
     var collections: [String] = []
 
     func run() async throws {
-        do {
+        try await reportingErrors {
             let source = try await Self.open(from, creating: false)
             let destination = try await Self.open(to, creating: true)
             let line = ProgressLine()
@@ -27,7 +27,7 @@ struct KBMigrateCommand: AsyncParsableCommand {
             ) { name, done, total in line.update("\(name): \(done)/\(total) documents") }
             line.finish()
             print("copied \(report.copied) documents in \(report.collections) collections (\(report.skipped) already there)")
-        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        }
     }
 
     /// A postgres:// URL or a data folder's SQLite file.

@@ -13,19 +13,17 @@ struct KBSearchCommand: AsyncParsableCommand {
     @Option(help: "hybrid (meaning and keywords), vector (meaning) or keyword.") var mode: SearchMode = .hybrid
     @Option(help: "chunks (passages) or documents (whole-document vectors and text).") var target: SearchTarget = .chunks
     @Option(help: "Only documents with this metadata KEY=VALUE; repeat for several.") var meta: [String] = []
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var storeOptions: StoreOptions
 
+    func validate() throws { _ = try parseMetadata(meta) }
+
     func run() async throws {
-        do {
-            var filter = SearchFilter()
-            for pair in meta {
-                guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--meta \(pair) is not KEY=VALUE") }
-                filter.metadata[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
-            }
+        try await reportingErrors {
+            let filter = SearchFilter(metadata: try parseMetadata(meta))
             let store = try await storeOptions.open()
-            let kb = try await openKnowledgeBase(store: store, collection: name, threads: threads)
+            let kb = try await openKnowledgeBase(store: store, collection: name, threads: threadOptions.threads)
             let clock = ContinuousClock(), start = clock.now
             let results = try await kb.search(SearchRequest(collection: name, query: query, k: k, mode: mode, target: target, filter: filter))
             let ms = (clock.now - start) / .milliseconds(1)
@@ -44,7 +42,7 @@ struct KBSearchCommand: AsyncParsableCommand {
                 print("\(r.rank). \(r.title) [\(r.source)\(place.isEmpty ? "" : ", " + place)]  score \(String(format: "%.4f", r.score))")
                 print("   " + Self.marked(r.text, r.highlights).replacingOccurrences(of: "\n", with: " ").prefix(400))
             }
-        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        }
     }
 
     /// The text with highlighted spans between ** marks.

@@ -28,9 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     var corsOrigins: [String] = []
     @Option(name: .customLong("served-model-name"), help: "Another name the model answers to; the first given is reported (FOLIO_SERVED_MODEL_NAMES).")
     var servedModelNames: [String] = []
-    @Option(help: "Worker threads (default: every core).") var threads: Int?
-    @Option(help: "Linear-layer arithmetic for float weights: f32 or bf16 (AVX-512 BF16; f32 elsewhere).")
-    var precision: EmbedderConfiguration.Precision = .f32
+    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var precisionOption: PrecisionOption
     @OptionGroup var storeOptions: StoreOptions
     @Flag(help: "Serve embeddings only: no knowledge base, no page.") var noKnowledgeBase = false
 
@@ -39,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         func list(_ flag: [String], _ key: String) -> [String] {
             flag.isEmpty ? (env[key] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } : flag
         }
-        do {
+        try await reportingErrors {
             guard let path = model ?? env["FOLIO_MODEL"] else {
                 throw ValidationError("give the model: --model PATH (a .gguf file or a model folder) or FOLIO_MODEL")
             }
@@ -56,7 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
             let localPath = try await ModelLocator.localPath(for: path)
             let embedder = try Embedder.load(
                 path: localPath,
-                configuration: .init(threads: threads, maxBatchTokens: config.batching.maxBatchTokens, precision: precision))
+                configuration: .init(
+                    threads: threadOptions.threads, maxBatchTokens: config.batching.maxBatchTokens,
+                    precision: precisionOption.precision))
             let store = noKnowledgeBase ? nil : try await storeOptions.open()
             let locator = FileManager.default.fileExists(atPath: path) ? URL(fileURLWithPath: path).standardizedFileURL.path : path
             let knowledge = KnowledgeBaseConfiguration.forModel(locator, at: localPath, encoder: embedder.encoder)
@@ -67,10 +68,6 @@ struct ServeCommand: AsyncParsableCommand {
                 // One line a launcher can wait for; written at once, not left in a pipe's buffer.
                 FileHandle.standardOutput.write(Data("folio: serving \(name) at \(url) (OpenAI base URL: \(url)/v1)\n".utf8))
             }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 }

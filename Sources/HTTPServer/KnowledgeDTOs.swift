@@ -27,83 +27,18 @@ struct CollectionDTO: Encodable {
         documentCount = documents
         chunkCount = chunks
     }
-}
 
-struct DocumentDTO: Encodable {
-    var id: Int64
-    var collection: String
-    var title: String
-    var source: String
-    var mediaType: String
-    var contentHash: String
-    var byteSize: Int
-    var metadata: [String: String]
-    var pageCount: Int
-    var chunkCount: Int
-    var tokenCount: Int
-    var addedAt: Date
-
-    init(_ d: DocumentSummary) {
-        id = d.id
-        collection = d.collection
-        title = d.title
-        source = d.source
-        mediaType = d.mediaType
-        contentHash = d.contentHash
-        byteSize = d.byteSize
-        metadata = d.metadata
-        pageCount = d.pageCount
-        chunkCount = d.chunkCount
-        tokenCount = d.tokenCount
-        addedAt = d.addedAt
+    init(_ summary: CollectionSummary) {
+        self.init(summary.spec, documents: summary.documentCount, chunks: summary.chunkCount)
     }
 }
 
-struct ChunkDTO: Encodable {
-    var documentId: Int64
-    var ordinal: Int
-    var text: String
-    var start: Int
-    var end: Int
-    var page: Int?
-    var tokenCount: Int
-
-    init(_ c: StoredChunk) {
-        documentId = c.documentID
-        ordinal = c.ordinal
-        text = c.text
-        start = c.start
-        end = c.end
-        page = c.page
-        tokenCount = c.tokenCount
-    }
-}
-
-struct JobDTO: Encodable {
-    var id: Int64
-    var collection: String
-    var fileName: String
-    var state: String
-    var progress: Double
-    var error: String?
-    var documentId: Int64?
-    var message: String?
-    var createdAt: Date
-    var updatedAt: Date
-
-    init(_ j: IngestJob) {
-        id = j.id
-        collection = j.collection
-        fileName = j.fileName
-        state = j.state.rawValue
-        progress = j.progress
-        error = j.error
-        documentId = j.documentID
-        message = j.message
-        createdAt = j.createdAt
-        updatedAt = j.updatedAt
-    }
-}
+// Documents, chunks and jobs go out as the store's records: they are Encodable, and under `KnowledgeJSON`'s
+// snake_case keys their Swift names are the documented wire names (`document_id`, `file_name`, `added_at`),
+// the same JSON `folio kb list --json` prints. Copying them field by field into look-alike DTOs said it twice.
+typealias DocumentDTO = DocumentSummary
+typealias ChunkDTO = StoredChunk
+typealias JobDTO = IngestJob
 
 struct HitDTO: Encodable {
     var rank: Int
@@ -153,6 +88,11 @@ struct ClusterDTO: Encodable {
     }
     var similarity: Double
     var documents: [Member]
+
+    init(_ c: DuplicateCluster) {
+        similarity = c.similarity
+        documents = c.documents.map { Member(id: $0.id, title: $0.title, source: $0.source) }
+    }
 }
 
 struct DuplicatesDTO: Encodable {
@@ -200,6 +140,19 @@ enum KnowledgeJSON {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         return Responses.json(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
+    }
+
+    /// A request field naming one case of `T` (`"mode": "hybrid"`), `fallback` when absent; an unknown name is a 400
+    /// that lists the accepted ones.
+    static func choice<T: RawRepresentable & CaseIterable>(_ value: String?, param: String, default fallback: T) throws -> T
+    where T.RawValue == String {
+        guard let value else { return fallback }
+        guard let parsed = T(rawValue: value) else {
+            let names = T.allCases.map { "\"\($0.rawValue)\"" }
+            let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            throw APIError.invalidRequest("\(param) \"\(value)\" is not valid; use \(list)", param: param)
+        }
+        return parsed
     }
 
     static func decoder() -> JSONDecoder {

@@ -5,45 +5,31 @@ import KnowledgeStore
 
 /// `POST /v1/kb/collections/{name}/search` and `GET /v1/kb/collections/{name}/duplicates`.
 extension Routes {
-    func addKnowledgeSearch(to router: Router<Context>, _ kb: KnowledgeService) {
+    func addKnowledgeSearch(to router: Router<Context>, _ kb: KnowledgeBase) {
         router.post("/v1/kb/collections/:name/search") { request, context in
-            try await mapped {
-                let name = try context.parameters.require("name")
-                let body = try reader.decode(
-                    SearchRequestDTO.self, from: try await reader.bytes(of: request), decoder: KnowledgeJSON.decoder())
-                let mode = try body.mode.map { m in
-                    guard let parsed = SearchMode(rawValue: m) else {
-                        throw APIError.invalidRequest("mode \"\(m)\" is not valid; use \"hybrid\", \"vector\" or \"keyword\"", param: "mode")
-                    }
-                    return parsed
-                } ?? .hybrid
-                let target = try body.target.map { t in
-                    guard let parsed = SearchTarget(rawValue: t) else {
-                        throw APIError.invalidRequest("target \"\(t)\" is not valid; use \"chunks\" or \"documents\"", param: "target")
-                    }
-                    return parsed
-                } ?? .chunks
-                let clock = ContinuousClock(), start = clock.now
-                let results = try await kb.knowledgeBase.search(SearchRequest(
-                    collection: name, query: body.query, k: body.k ?? 10, mode: mode, target: target,
-                    filter: SearchFilter(documentIDs: Set(body.documentIds ?? []), metadata: body.metadata ?? [:]),
-                    vectorWeight: body.vectorWeight ?? 1, keywordWeight: body.keywordWeight ?? 1))
-                let ms = Double((clock.now - start) / .microseconds(1)) / 1000
-                return try KnowledgeJSON.response(SearchResponseDTO(
-                    mode: mode.rawValue, target: target.rawValue, tookMs: ms, data: results.map(HitDTO.init)))
-            }
+            try await translatingKnowledgeErrors { try await search(request, collection: try context.parameters.require("name"), kb) }
         }
         router.get("/v1/kb/collections/:name/duplicates") { request, context in
-            try await mapped {
-                let name = try context.parameters.require("name")
+            try await translatingKnowledgeErrors {
                 let threshold = request.uri.queryParameters.get("threshold", as: Double.self) ?? 0.95
-                let clusters = try await kb.knowledgeBase.duplicates(in: name, threshold: threshold)
-                return try KnowledgeJSON.response(DuplicatesDTO(
-                    threshold: threshold,
-                    clusters: clusters.map { c in
-                        ClusterDTO(similarity: c.similarity, documents: c.documents.map { .init(id: $0.id, title: $0.title, source: $0.source) })
-                    }))
+                let clusters = try await kb.duplicates(in: try context.parameters.require("name"), threshold: threshold)
+                return try KnowledgeJSON.response(DuplicatesDTO(threshold: threshold, clusters: clusters.map(ClusterDTO.init)))
             }
         }
+    }
+
+    /// A hybrid, vector or keyword search; `took_ms` is the knowledge base's time, not the request's.
+    private func search(_ request: Request, collection: String, _ kb: KnowledgeBase) async throws -> Response {
+        let body = try reader.decode(SearchRequestDTO.self, from: try await reader.bytes(of: request), decoder: KnowledgeJSON.decoder())
+        let mode: SearchMode = try KnowledgeJSON.choice(body.mode, param: "mode", default: .hybrid)
+        let target: SearchTarget = try KnowledgeJSON.choice(body.target, param: "target", default: .chunks)
+        let clock = ContinuousClock(), start = clock.now
+        let results = try await kb.search(SearchRequest(
+            collection: collection, query: body.query, k: body.k ?? 10, mode: mode, target: target,
+            filter: SearchFilter(documentIDs: Set(body.documentIds ?? []), metadata: body.metadata ?? [:]),
+            vectorWeight: body.vectorWeight ?? 1, keywordWeight: body.keywordWeight ?? 1))
+        let ms = Double((clock.now - start) / .microseconds(1)) / 1000
+        return try KnowledgeJSON.response(SearchResponseDTO(
+            mode: mode.rawValue, target: target.rawValue, tookMs: ms, data: results.map(HitDTO.init)))
     }
 }

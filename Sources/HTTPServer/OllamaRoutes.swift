@@ -23,13 +23,10 @@ extension Routes {
         let output = try await service.embed(.init(
             inputs: .texts(try body.input.texts(param: "input")), instruction: nil,
             dimensions: body.dimensions, truncate: body.truncate ?? true, inputParam: "input"))
-        var json = "{\"model\":\(Responses.string(body.model ?? configuration.reportedModelName)),\"embeddings\":["
-        for (i, v) in output.vectors.enumerated() {
-            if i > 0 { json += "," }
-            Responses.floatArray(v, into: &json)
-        }
+        var json = "{\"model\":\(Responses.string(body.model ?? configuration.reportedModelName)),\"embeddings\":"
+        Responses.floatArrays(output.vectors, into: &json)
         let nanoseconds = (ContinuousClock.now - start) / .nanoseconds(1)
-        json += "],\"total_duration\":\(Int(nanoseconds)),\"load_duration\":0,\"prompt_eval_count\":\(output.totalTokens)}"
+        json += ",\"total_duration\":\(Int(nanoseconds)),\"load_duration\":0,\"prompt_eval_count\":\(output.totalTokens)}"
         return Responses.json(json)
     }
 }

@@ -14,6 +14,16 @@ enum Responses {
         return json(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
     }
 
+    /// `[[...],[...]]`: each vector as ``floatArray(_:into:)`` writes it (TEI's `/embed`, Ollama's `embeddings`).
+    static func floatArrays(_ vectors: [[Float]], into out: inout String) {
+        out += "["
+        for (i, v) in vectors.enumerated() {
+            if i > 0 { out += "," }
+            floatArray(v, into: &out)
+        }
+        out += "]"
+    }
+
     /// `[0.1,-0.2,...]`; Swift prints the shortest text that reads back as the same Float.
     static func floatArray(_ v: [Float], into out: inout String) {
         out += "["

@@ -57,33 +57,36 @@ final class ServerMetrics: @unchecked Sendable {
     /// The exposition text; `queue` is read from the batcher at scrape time.
     func render(queue: (inputs: Int, tokens: Int)) -> String {
         lock.lock(); defer { lock.unlock() }
-        var out = ""
-        out += "# HELP folio_http_requests_total HTTP requests answered, by route, method and status.\n"
-        out += "# TYPE folio_http_requests_total counter\n"
+        var out = Self.header("folio_http_requests_total", "HTTP requests answered, by route, method and status.", "counter")
         for (key, n) in requests.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false)
             out += "folio_http_requests_total{route=\"\(parts[0])\",method=\"\(parts[1])\",status=\"\(parts[2])\"} \(n)\n"
         }
-        out += "# HELP folio_http_request_duration_seconds Time from request to response, by route.\n"
-        out += "# TYPE folio_http_request_duration_seconds histogram\n"
+        out += Self.header("folio_http_request_duration_seconds", "Time from request to response, by route.", "histogram")
         for (route, h) in latency.sorted(by: { $0.key < $1.key }) {
             out += Self.lines("folio_http_request_duration_seconds", h, labels: "route=\"\(route)\",")
         }
-        out += "# HELP folio_embedded_inputs_total Inputs embedded.\n# TYPE folio_embedded_inputs_total counter\n"
-        out += "folio_embedded_inputs_total \(embeddedInputs)\n"
-        out += "# HELP folio_embedded_tokens_total Tokens embedded (special tokens and instructions included).\n"
-        out += "# TYPE folio_embedded_tokens_total counter\nfolio_embedded_tokens_total \(embeddedTokens)\n"
-        out += "# HELP folio_batch_inputs Inputs per engine call.\n# TYPE folio_batch_inputs histogram\n"
+        out += Self.sample("folio_embedded_inputs_total", "Inputs embedded.", "counter", embeddedInputs)
+        out += Self.sample(
+            "folio_embedded_tokens_total", "Tokens embedded (special tokens and instructions included).", "counter", embeddedTokens)
+        out += Self.header("folio_batch_inputs", "Inputs per engine call.", "histogram")
         out += Self.lines("folio_batch_inputs", batchInputs, labels: "")
-        out += "# HELP folio_batch_tokens Tokens per engine call.\n# TYPE folio_batch_tokens histogram\n"
+        out += Self.header("folio_batch_tokens", "Tokens per engine call.", "histogram")
         out += Self.lines("folio_batch_tokens", batchTokens, labels: "")
-        out += "# HELP folio_engine_seconds_total Time the engine spent embedding.\n"
-        out += "# TYPE folio_engine_seconds_total counter\nfolio_engine_seconds_total \(engineSeconds)\n"
-        out += "# HELP folio_queue_inputs Inputs waiting for the engine.\n# TYPE folio_queue_inputs gauge\n"
-        out += "folio_queue_inputs \(queue.inputs)\n"
-        out += "# HELP folio_queue_tokens Tokens waiting for the engine.\n# TYPE folio_queue_tokens gauge\n"
-        out += "folio_queue_tokens \(queue.tokens)\n"
+        out += Self.sample("folio_engine_seconds_total", "Time the engine spent embedding.", "counter", engineSeconds)
+        out += Self.sample("folio_queue_inputs", "Inputs waiting for the engine.", "gauge", queue.inputs)
+        out += Self.sample("folio_queue_tokens", "Tokens waiting for the engine.", "gauge", queue.tokens)
         return out
+    }
+
+    /// The `# HELP` and `# TYPE` lines every Prometheus metric starts with.
+    private static func header(_ name: String, _ help: String, _ type: String) -> String {
+        "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+    }
+
+    /// A metric with one unlabelled value.
+    private static func sample(_ name: String, _ help: String, _ type: String, _ value: some Numeric) -> String {
+        header(name, help, type) + "\(name) \(value)\n"
     }
 
     private static func lines(_ name: String, _ h: Histogram, labels: String) -> String {

@@ -66,12 +66,9 @@ extension Routes {
         let output = try await service.embed(.init(
             inputs: .texts(try body.inputs.texts(param: "inputs")), instruction: instruction,
             dimensions: body.dimensions, truncate: body.truncate ?? false, inputParam: "inputs"))
-        var json = "["
-        for (i, v) in output.vectors.enumerated() {
-            if i > 0 { json += "," }
-            Responses.floatArray(v, into: &json)
-        }
-        return Responses.json(json + "]")
+        var json = ""
+        Responses.floatArrays(output.vectors, into: &json)
+        return Responses.json(json)
     }
 
     func teiTokenize(_ request: Request) async throws -> Response {

@@ -14,11 +14,15 @@ func folioExecutable() throws -> URL {
 
 enum CLIError: Error { case notBuilt }
 
-/// Runs `folio` with `arguments`, feeding `stdin`; returns exit status, standard output and error.
-func runFolio(_ arguments: [String], stdin: String = "") throws -> (status: Int32, out: String, err: String) {
+/// Runs `folio` with `arguments`, feeding `stdin`, with `environment` added to this process's; returns exit status,
+/// standard output and error.
+func runFolio(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws
+    -> (status: Int32, out: String, err: String)
+{
     let process = Process()
     process.executableURL = try folioExecutable()
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let input = Pipe(), output = Pipe(), error = Pipe()
     process.standardInput = input
     process.standardOutput = output
@@ -124,6 +128,45 @@ struct CLITests {
         #expect(run.status != 0)
         #expect(run.err.hasPrefix("error: "))
         #expect(!run.err.contains("Fatal error"))
+    }
+
+    @Test("Every command that takes a model resolves a Hugging Face repo id through the cache, as the README promises")
+    func repoIDsResolved() throws {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("folio-hf-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        // An empty cache and no network: each command must look the id up in the cache and say it is not there,
+        // not try to open "owner/repo" as a file.
+        let offline = ["HF_HUB_OFFLINE": "1", "HF_HOME": cache.path]
+        let repo = "folio-test/absent-model-GGUF:Q8_0"
+        // eval reads its dataset before the model, so it gets a real one.
+        let dataset = try EvalCommandTests.selfRetrievalSet()
+        defer { try? FileManager.default.removeItem(at: dataset) }
+        for arguments in [
+            ["embed", "--model", repo], ["tokenize", "--model", repo], ["inspect", repo],
+            ["bench", "--model", repo], ["eval", "--model", repo, "--dataset", dataset.path],
+        ] {
+            let run = try runFolio(arguments, stdin: "\"x\"\n", environment: offline)
+            #expect(run.status == 1, "\(arguments[0]): \(run.err)")
+            #expect(run.err.contains("not in the Hugging Face cache"), "\(arguments[0]): \(run.err)")
+        }
+    }
+
+    @Test("--threads below 1 is refused as a usage error by every command that takes it")
+    func threadsRefused() throws {
+        let path = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2").path
+        for arguments in [["embed", "--model", path], ["bench", "--model", path], ["kb", "search", "c", "q"]] {
+            let run = try runFolio(arguments + ["--threads", "0"], stdin: "\"x\"\n")
+            #expect(run.status == 64, "\(arguments): \(run.err)")
+            #expect(run.err.contains("--threads must be at least 1"), "\(arguments): \(run.err)")
+        }
+    }
+
+    @Test("An --output file that cannot be created is reported as unwritable, not unreadable")
+    func unwritableOutput() throws {
+        let path = modelsFolder.appendingPathComponent("qwen3-tiny-gqa2").path
+        let run = try runFolio(["embed", "--model", path, "--output", "/nonexistent-folder/out.jsonl"], stdin: "\"x\"\n")
+        #expect(run.status == 1)
+        #expect(run.err.hasPrefix("error: cannot write /nonexistent-folder/out.jsonl"), "\(run.err)")
     }
 
     @Test("folio tokenize gives the model's ids, and --raw gives ids without special tokens")

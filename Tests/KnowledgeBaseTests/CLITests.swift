@@ -101,6 +101,21 @@ struct KBCLITests {
         #expect(Set(all.map(\.source)) == Set(files.map(\.lastPathComponent)))
     }
 
+    @Test("An empty --meta key is refused the same way by kb add and kb search, before the store is opened")
+    func emptyMetadataKey() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("folio-meta-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let add = try runFolio(["kb", "add", "notes", "file.md", "--meta", "=draft", "--data", data.path])
+        let search = try runFolio(["kb", "search", "notes", "query", "--meta", "=draft", "--data", data.path])
+        for run in [add, search] {
+            #expect(run.status == 64, "\(run.err)")
+            #expect(run.err.contains("--meta =draft has an empty key"), "\(run.err)")
+        }
+        let noEquals = try runFolio(["kb", "search", "notes", "query", "--meta", "draft", "--data", data.path])
+        #expect(noEquals.status == 64 && noEquals.err.contains("--meta draft is not KEY=VALUE"))
+        #expect(!FileManager.default.fileExists(atPath: data.path), "the store was opened for a bad flag")
+    }
+
     @Test("kb create, add, list, search, duplicates and rm work end to end, with clear errors")
     func commands() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("folio-cli-\(UUID().uuidString)")
