@@ -47,8 +47,12 @@ let package = Package(
                 "FolioEmbedder", "KnowledgeBase", "KnowledgeStore", "Ingestion", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // The page's sources; scripts/embed_page.py compiles them into PageAssets.swift.
-            exclude: ["Page"]),
+            // The page's sources; PageAssetsPlugin compiles them into PageAssets.swift at build time.
+            exclude: ["Page"],
+            plugins: ["PageAssetsPlugin"]),
+        // Turns Sources/HTTPServer/Page/* into a Swift source for PageAssetsPlugin; a build tool, not shipped.
+        .executableTarget(name: "PageAssetsGenerator"),
+        .plugin(name: "PageAssetsPlugin", capability: .buildTool(), dependencies: ["PageAssetsGenerator"]),
         .executableTarget(
             name: "FolioCLI",
             dependencies: [
