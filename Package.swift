@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Modules read bottom-up (../shared/STYLE.md): CKernels <- FolioTensor <- ModelFiles <- FolioModels <- FolioEmbedder <- folio.
+// Modules read bottom-up (ARCHITECTURE.md): CKernels <- FolioTensor <- ModelFiles <- FolioModels <- FolioEmbedder <- folio.
 // Tokenization stands beside them and imports only Foundation.
 let package = Package(
     name: "Folio",
