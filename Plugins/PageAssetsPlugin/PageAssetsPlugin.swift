@@ -9,7 +9,7 @@ struct PageAssetsPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
         guard let target = target as? SourceModuleTarget else { return [] }
         let page = target.directoryURL.appending(path: "Page")
-        let names = try FileManager.default.contentsOfDirectory(atPath: page.path())
+        let names = try FileManager.default.contentsOfDirectory(atPath: page.path(percentEncoded: false))
             .filter { !$0.hasPrefix(".") }
             .sorted()
         let inputs = names.map { page.appending(path: $0) }
@@ -18,7 +18,7 @@ struct PageAssetsPlugin: BuildToolPlugin {
             .buildCommand(
                 displayName: "Embedding the web page (\(names.joined(separator: ", "))) in \(target.name)",
                 executable: try context.tool(named: "PageAssetsGenerator").url,
-                arguments: [output.path()] + inputs.map { $0.path() },
+                arguments: [output.path(percentEncoded: false)] + inputs.map { $0.path(percentEncoded: false) },
                 inputFiles: inputs,
                 outputFiles: [output])
         ]
