@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Modules read bottom-up (../shared/STYLE.md): CKernels <- FolioTensor <- ModelFiles <- FolioModels <- FolioEmbedder <- folio.
+// Modules read bottom-up (ARCHITECTURE.md): CKernels <- FolioTensor <- ModelFiles <- FolioModels <- FolioEmbedder <- folio.
 // Tokenization stands beside them and imports only Foundation.
 let package = Package(
     name: "Folio",
@@ -51,8 +51,12 @@ let package = Package(
                 "FolioEmbedder", "KnowledgeBase", "KnowledgeStore", "Ingestion", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // The page's sources; scripts/embed_page.py compiles them into PageAssets.swift.
-            exclude: ["Page"]),
+            // The page's sources; PageAssetsPlugin compiles them into PageAssets.swift at build time.
+            exclude: ["Page"],
+            plugins: ["PageAssetsPlugin"]),
+        // Turns Sources/HTTPServer/Page/* into a Swift source for PageAssetsPlugin; a build tool, not shipped.
+        .executableTarget(name: "PageAssetsGenerator"),
+        .plugin(name: "PageAssetsPlugin", capability: .buildTool(), dependencies: ["PageAssetsGenerator"]),
         .executableTarget(
             name: "FolioCLI",
             dependencies: [

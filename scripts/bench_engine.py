@@ -1,11 +1,11 @@
 """Benchmark (not a test): Folio beside llama.cpp and PyTorch on one Qwen3-Embedding-0.6B-shaped model.
 
-Run:  /work/pyenv/bin/python scripts/bench_engine.py [--layers 28] [--sizes 128,512] [--threads 2]
+Run:  python3 scripts/bench_engine.py [--layers 28] [--sizes 128,512] [--threads 2]
       ... --shape 4b --sizes 512 --engines folio-q4_k_m,llama-q4_k_m   (Qwen3-Embedding-4B shape, 36 layers;
       only F16 and Q4_K_M GGUFs exist for it, so folio-f16/-q4_k_m[-bf16] and llama-f16/-q4_k_m)
 First build Folio:  swift build -c release --scratch-path .build-bench
 The model (random weights, real Qwen3 vocabulary and shape) is made once into --cache
-(default /work/bench-cache, outside the repo): an HF folder with BF16 safetensors and F16, Q8_0
+(default FOLIO_BENCH_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/folio/bench; outside the repo): an HF folder with BF16 safetensors and F16, Q8_0
 and Q4_K_M GGUFs (see bench/model.py). Every engine embeds the same token ids, with the same number
 of threads, in its own process. Printed: tokens/s per input size and engine, Folio's ratio to the
 best peer, peak RSS, and the cosine between Folio's and PyTorch fp32's vectors (HF folder).
@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from user_cache import bench_cache  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # "folio-<file>[-bf16]": that file, with --precision bf16 when suffixed (bf16 linear layers for float
@@ -44,7 +46,7 @@ SAME_WEIGHTS = {"folio-hf": ["torch-fp32", "torch-bf16"], "folio-f16": ["llama-f
 
 def parse_args():
     a = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    a.add_argument("--cache", type=Path, default=Path("/work/bench-cache"), help="model cache folder (not committed)")
+    a.add_argument("--cache", type=Path, default=bench_cache(), help="model cache folder (not committed; default %(default)s)")
     a.add_argument("--shape", choices=["0.6b", "4b"], default="0.6b", help="Qwen3-Embedding-0.6B or -4B shapes")
     a.add_argument("--layers", type=int, help="0.6b only: decoder layers (default 28 = the real model; fewer for quick "
                    "runs); 4b always has its 36")

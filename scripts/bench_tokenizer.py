@@ -1,6 +1,6 @@
 """Tokenizer throughput: Hugging Face `tokenizers` (one thread) against Folio (release build).
 
-    /work/pyenv/bin/python scripts/bench_tokenizer.py [--mb 4] [--folio-cmd "..."]
+    python3 scripts/bench_tokenizer.py [--mb 4] [--folio-cmd "..."]
 
 Builds a few MB of mixed-language text from the golden corpus (JSON Lines, one document a line),
 times HF encoding each document in a plain loop (no encode_batch, RAYON_NUM_THREADS=1), then runs
@@ -8,7 +8,7 @@ Folio on the same file. Folio's side is, by default,
     swift run -c release folio tokenize --model Fixtures/tokenizers/<name> --raw --input FILE
 (timed from outside, so it includes loading); pass --folio-cmd with {json}, {model} and {input}
 placeholders to run another driver. `--swift-driver` builds a throwaway release executable in
-/tmp/folio-tokbench that uses this package as a path dependency and prints its own encode rate
+the user's cache (${XDG_CACHE_HOME:-~/.cache}/folio/tokbench) that uses this package as a path dependency and prints its own encode rate
 (best of 3, loading excluded). Not a test.
 """
 import argparse
@@ -16,8 +16,11 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from user_cache import folio_cache
 
 os.environ["RAYON_NUM_THREADS"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
@@ -102,8 +105,8 @@ print(String(format: "{\"load_s\": %.3f, \"encode_s\": %.3f, \"mb\": %.3f, \"mb_
 
 
 def build_swift_driver() -> str:
-    """Writes and builds /tmp/folio-tokbench; returns a --folio-cmd for it."""
-    folder = Path("/tmp/folio-tokbench")
+    """Writes and builds the driver package in the user's cache; returns a --folio-cmd for it."""
+    folder = folio_cache("tokbench")
     (folder / "Sources" / "tokbench").mkdir(parents=True, exist_ok=True)
     (folder / "Package.swift").write_text(
         "// swift-tools-version: 6.1\nimport PackageDescription\n"
@@ -119,18 +122,19 @@ def build_swift_driver() -> str:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=4.0)
-    ap.add_argument("--input", default="/tmp/folio_bench_input.jsonl")
+    ap.add_argument("--input", help="where the JSON Lines input is written (default: a temporary file)")
     ap.add_argument("--folio-cmd", default="swift run -c release folio tokenize --model {model} --raw --input {input} > /dev/null")
     ap.add_argument("--swift-driver", action="store_true", help="measure with a throwaway release executable")
     args = ap.parse_args()
     if args.swift_driver:
         args.folio_cmd = build_swift_driver()
-    path = Path(args.input)
-    docs = build_input(path, args.mb)
-    for name in ("qwen3", "minilm"):
-        print(name, "hf   ", json.dumps(bench_hf(name, docs)))
-        print(name, "folio", json.dumps(bench_folio(name, path, args.folio_cmd)))
-        sys.stdout.flush()
+    with tempfile.TemporaryDirectory(prefix="folio-tokbench-") as scratch:
+        path = Path(args.input) if args.input else Path(scratch) / "input.jsonl"
+        docs = build_input(path, args.mb)
+        for name in ("qwen3", "minilm"):
+            print(name, "hf   ", json.dumps(bench_hf(name, docs)))
+            print(name, "folio", json.dumps(bench_folio(name, path, args.folio_cmd)))
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

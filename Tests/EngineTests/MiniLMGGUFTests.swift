@@ -10,10 +10,11 @@ enum MiniLMGGUF {
     struct NotFound: Error, CustomStringConvertible {
         let reason: String
         var description: String {
-            "all-MiniLM-L6-v2 GGUF files were not found (\(reason)). Make them with "
+            "all-MiniLM-L6-v2 GGUF files were not found (\(reason)). Run the tests with `bash scripts/test.sh` "
+                + "(it writes them), or make them with "
                 + "`for t in f32 f16 q8_0; do python3 scripts/convert_bert_gguf.py \"$FOLIO_MINILM_PATH\" "
                 + "\"$DIR/minilm-$t.gguf\" --outtype $t; done` (needs `pip install gguf numpy safetensors`) "
-                + "and set FOLIO_MINILM_GGUF_DIR=$DIR. CI does this in .ci/run."
+                + "and set FOLIO_MINILM_GGUF_DIR=$DIR."
         }
     }
 

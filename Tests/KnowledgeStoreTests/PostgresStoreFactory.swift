@@ -3,12 +3,23 @@ import KnowledgeStore
 import PostgresStore
 
 /// The server the PostgreSQL tests use (`scripts/postgres.sh start` prints one), or nil.
-var postgresTestURL: String? { ProcessInfo.processInfo.environment["FOLIO_TEST_POSTGRES_URL"] }
+var postgresTestURL: String? {
+    let url = ProcessInfo.processInfo.environment["FOLIO_TEST_POSTGRES_URL"]
+    return url?.isEmpty == false ? url : nil
+}
 
+/// Thrown by every PostgreSQL test when no server is configured: the tests never skip.
 struct PostgresTestURLMissing: Error, CustomStringConvertible {
     var description: String {
-        "FOLIO_TEST_POSTGRES_URL is not set; start a server with `scripts/postgres.sh start` and export the URL it prints"
+        "FOLIO_TEST_POSTGRES_URL is not set: run the tests with `bash scripts/test.sh` (it starts a throwaway "
+            + "PostgreSQL with pgvector), or start one with `bash scripts/postgres.sh start` and export the URL it prints"
     }
+}
+
+/// `FOLIO_TEST_POSTGRES_URL`, or a failure that says how to get a server.
+func requirePostgresTestURL() throws -> String {
+    guard let url = postgresTestURL else { throw PostgresTestURLMissing() }
+    return url
 }
 
 /// `url` with a fresh schema name and test-sized pool settings appended.
@@ -24,7 +35,7 @@ func freshPostgresSchema() -> String {
 /// A fresh, empty PostgreSQL store in its own schema of the `FOLIO_TEST_POSTGRES_URL` server; cleanup drops
 /// the schema and closes the pool.
 func makePostgresTestStore() async throws -> (store: any KnowledgeStore, cleanup: () async throws -> Void) {
-    guard let url = postgresTestURL else { throw PostgresTestURLMissing() }
+    let url = try requirePostgresTestURL()
     let store = try PostgresStore(url: postgresTestStoreURL(url, schema: freshPostgresSchema()))
     do {
         try await store.migrate()

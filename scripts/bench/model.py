@@ -1,4 +1,5 @@
-"""A Qwen3-Embedding-0.6B-shaped model with random weights, made once and cached outside the repo.
+"""A Qwen3-Embedding-0.6B-shaped model with random weights, made once and cached outside the repo
+(DEFAULT_CACHE: FOLIO_BENCH_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/folio/bench).
 
 Glossary: V = vocabulary, C = hidden size, F = MLP size, Hq / Hkv = query / key-value heads, D = head size.
 Shape of the real model: V 151,669, C 1024, 28 layers, F 3072, Hq 16, Hkv 8, D 128, theta 1e6, eps 1e-6.
@@ -25,8 +26,12 @@ sys.path.insert(0, str(SCRIPTS))
 from fixtures import bpe  # noqa: E402
 import numpy as np  # noqa: E402
 from fixtures.gguf_files import Q, gguf_name, gguf_writer, llama_quantize, write_gguf  # noqa: E402
+from user_cache import bench_cache  # noqa: E402
 from fixtures.qwen3 import (Spec, config_style_a, iter_random_weights, random_weights, save_hf,  # noqa: E402
                             weight_shapes)
+
+# Where the models are made: tens of GB for the 4B shape, so never in the repository.
+DEFAULT_CACHE = bench_cache()
 
 QWEN3_TOKENIZER = SCRIPTS.parent / "Fixtures" / "tokenizers" / "qwen3"
 EOS_ID = 151_643            # <|endoftext|> in the real Qwen3 vocabulary
@@ -143,5 +148,5 @@ def ensure_model_4b(cache: Path, log=print, threads: int = 1) -> dict:
 if __name__ == "__main__":
     if sys.argv[1:2] != ["4b"]:
         raise SystemExit("usage: model.py 4b [CACHE]  (makes CACHE/qwen3-4b-shape-L36/, CACHE defaults to "
-                         "/work/bench-cache; bench_engine.py makes the 0.6B shape itself)")
-    ensure_model_4b(Path(sys.argv[2] if len(sys.argv) > 2 else "/work/bench-cache"))
+                         f"{DEFAULT_CACHE}; bench_engine.py makes the 0.6B shape itself)")
+    ensure_model_4b(Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_CACHE)

