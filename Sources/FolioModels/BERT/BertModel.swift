@@ -10,8 +10,7 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
     let weights: BertWeights
     let pool: ThreadPool
     /// One forward pass at a time: the scratch buffers are shared.
-    private let lock = NSLock()
-    private let scratch = BertScratch()
+    private let scratch = ExclusiveScratch(BertScratch())
 
     public var dimension: Int { config.hiddenSize }
     public var contextLength: Int { config.contextLength }
@@ -34,22 +33,19 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
                         observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) throws -> [[Float]] {
         let c = config
         let (C, F, H, D) = (c.hiddenSize, c.intermediateSize, c.heads, c.headDim)
-        let lengths = sequences.map(\.count)
-        precondition(lengths.allSatisfy { $0 > 0 && $0 <= c.maxPositions }, "sequence length checked by the embedder")
-        let T = lengths.reduce(0, +)
+        let batch = PackedBatch(sequences, maxLength: c.maxPositions, vocabularySize: c.vocabularySize)
+        let (lengths, T) = (batch.lengths, batch.tokens)
         guard T > 0 else { return [] }
-        let ids = sequences.flatMap { $0 }
-        precondition(ids.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize }, "token ids checked by the embedder")
 
-        lock.lock(); defer { lock.unlock() }
-        let s = scratch
+        let s = scratch.acquire()
+        defer { scratch.release() }
         s.reserve(tokens: T, config: c)
         let (x, h, q, k, v, attn, up) = (s.x.floats, s.h.floats, s.q.floats, s.k.floats, s.v.floats,
                                          s.attn.floats, s.up.floats)
         let w = weights
 
         // 1. Embeddings: word [ids] + position [0 ..< t per sequence] + token type 0 -> x [T, C].
-        Ops.dequantizeRows(w.wordEmbedding, rows: ids.map { Int($0) }, into: x)
+        Ops.dequantizeRows(w.wordEmbedding, rows: batch.rows, into: x)
         w.positionEmbedding.withUnsafeBufferPointer { pos in
             w.typeEmbedding.withUnsafeBufferPointer { type in
                 var row = 0

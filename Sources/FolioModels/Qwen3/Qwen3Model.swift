@@ -9,8 +9,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
     let weights: Qwen3Weights
     let pool: ThreadPool
     /// One forward pass at a time: the scratch buffers are shared.
-    private let lock = NSLock()
-    private let scratch = Qwen3Scratch()
+    private let scratch = ExclusiveScratch(Qwen3Scratch())
 
     public var dimension: Int { config.hiddenSize }
     public var contextLength: Int { config.contextLength }
@@ -45,15 +44,12 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         let c = config
         let (C, F, D) = (c.hiddenSize, c.intermediateSize, c.headDim)
         let (Hq, Hkv) = (c.queryHeads, c.keyValueHeads)
-        let lengths = sequences.map(\.count)
-        precondition(lengths.allSatisfy { $0 > 0 && $0 <= c.contextLength }, "sequence length checked by the embedder")
-        let T = lengths.reduce(0, +)
+        let batch = PackedBatch(sequences, maxLength: c.contextLength, vocabularySize: c.vocabularySize)
+        let (lengths, T) = (batch.lengths, batch.tokens)
         guard T > 0 else { return [] }
-        let ids = sequences.flatMap { $0 }
-        precondition(ids.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize }, "token ids checked by the embedder")
 
-        lock.lock(); defer { lock.unlock() }
-        let s = scratch
+        let s = scratch.acquire()
+        defer { scratch.release() }
         s.reserve(tokens: T, config: c)
         let (x, q, k, v, h, gate, up) = (s.x.floats, s.q.floats, s.k.floats, s.v.floats,
                                          s.h.floats, s.gate.floats, s.up.floats)
@@ -64,7 +60,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         let chunks = stride(from: 0, to: T, by: R).map { ($0, min($0 + R, T)) }
 
         // 1. Token embedding: ids [T] -> x [T, C].
-        Ops.dequantizeRows(weights.tokenEmbedding, rows: ids.map { Int($0) }, into: x)
+        Ops.dequantizeRows(weights.tokenEmbedding, rows: batch.rows, into: x)
         observe?(0, x, T)
 
         for (layerIndex, l) in weights.layers.enumerated() {
