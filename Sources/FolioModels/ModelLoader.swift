@@ -45,6 +45,9 @@ public enum ModelLoader {
             let file = try GGUFFile(path: filePath)
             let architecture = file.metadata["general.architecture"]?.string ?? "(none)"
             let infos = file.tensorInfos.map { ($0.dtype, $0.shape) }
+            if ModelKind.of(gguf: file) == .reranker {
+                throw ModelError.wrongKind(path: filePath, found: .reranker, expected: .embedder)
+            }
             if architecture == "bert" {
                 let model = try BertModel.load(gguf: file, pool: pool)
                 let description = describe(model.config, format: "gguf", path: filePath, infos: infos)
@@ -68,7 +71,13 @@ public enum ModelLoader {
                 throw ModelError.badConfiguration(key: "config.json", path: folderPath,
                                                   expected: "a readable config.json in the model folder")
             }
-            let modelType = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["model_type"] as? String
+            let json = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]).map {
+                HuggingFaceConfig(dict: $0, path: configURL.path)
+            }
+            let modelType = json?.modelType
+            if let json, ModelKind.of(folder: folder, config: json) == .reranker {
+                throw ModelError.wrongKind(path: folderPath, found: .reranker, expected: .embedder)
+            }
             let weights = try SafetensorsWeights(folder: folderPath)
             if modelType == "bert" {
                 let model = try BertModel.load(folder: folder, weights: weights, pool: pool)

@@ -31,6 +31,13 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
     /// after layer i - 1 (Hugging Face `hidden_states[i]`); for layer-by-layer checks against PyTorch.
     public func forward(_ sequences: [[Int32]],
                         observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) throws -> [[Float]] {
+        run(sequences, secondSegmentStarts: nil, observe: observe)
+    }
+
+    /// The forward pass. `secondSegmentStarts[i]` is where sequence i's token type 1 begins (a cross-encoder's
+    /// `document [SEP]`); nil: every token is type 0, as for single sentences.
+    func run(_ sequences: [[Int32]], secondSegmentStarts: [Int]?,
+             observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) -> [[Float]] {
         let c = config
         let (C, F, H, D) = (c.hiddenSize, c.intermediateSize, c.heads, c.headDim)
         let batch = PackedBatch(sequences, maxLength: c.maxPositions, vocabularySize: c.vocabularySize)
@@ -44,15 +51,19 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
                                          s.attn.floats, s.up.floats)
         let w = weights
 
-        // 1. Embeddings: word [ids] + position [0 ..< t per sequence] + token type 0 -> x [T, C].
+        // 1. Embeddings: word [ids] + position [0 ..< t per sequence] + token type (0, or 1 from the
+        //    second segment on) -> x [T, C].
+        precondition(secondSegmentStarts.map { $0.count == lengths.count && c.typeVocabularySize > 1 } ?? true,
+                     "one segment start per sequence, and a type table with two rows")
         Ops.dequantizeRows(w.wordEmbedding, rows: batch.rows, into: x)
         w.positionEmbedding.withUnsafeBufferPointer { pos in
             w.typeEmbedding.withUnsafeBufferPointer { type in
                 var row = 0
-                for t in lengths {
+                for (i, t) in lengths.enumerated() {
+                    let second = secondSegmentStarts?[i] ?? t
                     for p in 0..<t {
                         Ops.add(x + row * C, pos.baseAddress! + p * C, count: C)
-                        Ops.add(x + row * C, type.baseAddress!, count: C)
+                        Ops.add(x + row * C, type.baseAddress! + (p < second ? 0 : C), count: C)
                         row += 1
                     }
                 }

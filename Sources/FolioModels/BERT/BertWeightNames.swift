@@ -8,6 +8,8 @@ enum BertWeightName: WeightNameTable {
     case wq(Int), bq(Int), wk(Int), bk(Int), wv(Int), bv(Int)
     case wo(Int), bo(Int), attentionNorm(Int), attentionNormBias(Int)
     case wUp(Int), bUp(Int), wDown(Int), bDown(Int), outputNorm(Int), outputNormBias(Int)
+    /// BertForSequenceClassification's pooler (dense + tanh on `[CLS]`); llama.cpp's `cls`.
+    case poolerDense, poolerBias
 
     var gguf: String {
         switch self {
@@ -32,6 +34,8 @@ enum BertWeightName: WeightNameTable {
         case let .bDown(i): "blk.\(i).ffn_down.bias"
         case let .outputNorm(i): "blk.\(i).layer_output_norm.weight"
         case let .outputNormBias(i): "blk.\(i).layer_output_norm.bias"
+        case .poolerDense: "cls.weight"
+        case .poolerBias: "cls.bias"
         }
     }
 
@@ -60,6 +64,8 @@ enum BertWeightName: WeightNameTable {
         case let .bDown(i): "encoder.layer.\(i).output.dense.bias"
         case let .outputNorm(i): "encoder.layer.\(i).output.LayerNorm.weight"
         case let .outputNormBias(i): "encoder.layer.\(i).output.LayerNorm.bias"
+        case .poolerDense: "pooler.dense.weight"
+        case .poolerBias: "pooler.dense.bias"
         }
     }
 }

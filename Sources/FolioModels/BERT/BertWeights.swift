@@ -21,7 +21,7 @@ struct BertLayerWeights: @unchecked Sendable {
 struct BertWeights: @unchecked Sendable {
     let wordEmbedding: Tensor          // [V, C], any stored type
     let positionEmbedding: [Float]     // [P, C]
-    let typeEmbedding: [Float]         // [types, C]; Folio embeds single sentences, so row 0 only
+    let typeEmbedding: [Float]         // [types, C]; row 0 for single sentences, 1 for a pair's second
     let embeddingNorm: [Float]         // [C]
     let embeddingNormBias: [Float]     // [C]
     let layers: [BertLayerWeights]
