@@ -78,6 +78,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "FolioEmbedder", "KnowledgeStore", "SQLiteStore"]),
+        // Rerankers against the fixtures' transformers / sentence-transformers scores; no server stack.
+        .testTarget(name: "RerankerTests", dependencies: ["FolioEmbedder", "FolioModels", "Tokenization"]),
         .testTarget(name: "EngineTests", dependencies: ["FolioCLI", "FolioEmbedder", "Evaluation", "KnowledgeStore", "SQLiteStore", "FolioModels", "ModelFiles", "Tokenization", "FolioTensor"]),
     ],
     swiftLanguageModes: [.v6]

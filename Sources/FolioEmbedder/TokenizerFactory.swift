@@ -11,6 +11,18 @@ enum TokenizerFactory {
         guard let folder = loaded.folder else {
             throw EmbedderError.tokenizerMissing(path: loaded.description.path, expected: "a GGUF file or a model folder")
         }
+        return try fromFolder(folder)
+    }
+
+    /// The tokenizer of a `.gguf` file or model folder, before the weights are loaded.
+    static func tokenizer(path: String) throws -> any Tokenizer {
+        switch try ModelFormat.detect(path: path) {
+        case let .gguf(file): try fromGGUF(try GGUFFile(path: file))
+        case let .huggingFaceFolder(folder): try fromFolder(URL(fileURLWithPath: folder))
+        }
+    }
+
+    static func fromFolder(_ folder: URL) throws -> any Tokenizer {
         let url = folder.appendingPathComponent("tokenizer.json")
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw EmbedderError.tokenizerMissing(path: folder.path,

@@ -10,6 +10,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(name: String, path: String, expected: [Int], found: [Int])
     /// A weight is stored in a type this layer cannot use.
     case unsupportedWeightType(name: String, path: String, type: String)
+    /// An embedding model given where a reranker is expected, or the other way round.
+    case wrongKind(path: String, found: ModelKind, expected: ModelKind)
 
     public var description: String {
         switch self {
@@ -23,6 +25,10 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             "\(path): weight '\(name)' has shape \(found), expected \(expected) from the configuration"
         case let .unsupportedWeightType(name, path, type):
             "\(path): weight '\(name)' is stored as \(type), which this layer cannot use; expected F32, F16 or BF16"
+        case let .wrongKind(path, found, expected):
+            "\(path) is \(found == .reranker ? "a reranker" : "an embedding model"), not \(expected == .reranker ? "a reranker" : "an embedding model"); "
+                + (found == .reranker ? "load it as a reranker (Reranker.load) to score query-document pairs"
+                                      : "load it as an embedder (Embedder.load), or give a reranker (Qwen3-Reranker, a BERT cross-encoder)")
         }
     }
 }

@@ -45,6 +45,9 @@ public enum ModelLoader {
             let file = try GGUFFile(path: filePath)
             let architecture = file.metadata["general.architecture"]?.string ?? "(none)"
             let infos = file.tensorInfos.map { ($0.dtype, $0.shape) }
+            if ModelKind.of(gguf: file) == .reranker {
+                throw ModelError.wrongKind(path: filePath, found: .reranker, expected: .embedder)
+            }
             if architecture == "bert" {
                 let model = try BertModel.load(gguf: file, pool: pool)
                 let description = describe(model.config, format: "gguf", path: filePath, infos: infos)
@@ -68,7 +71,13 @@ public enum ModelLoader {
                 throw ModelError.badConfiguration(key: "config.json", path: folderPath,
                                                   expected: "a readable config.json in the model folder")
             }
-            let modelType = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["model_type"] as? String
+            let json = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]).map {
+                HuggingFaceConfig(dict: $0, path: configURL.path)
+            }
+            let modelType = json?.modelType
+            if let json, ModelKind.of(folder: folder, config: json) == .reranker {
+                throw ModelError.wrongKind(path: folderPath, found: .reranker, expected: .embedder)
+            }
             let weights = try SafetensorsWeights(folder: folderPath)
             if modelType == "bert" {
                 let model = try BertModel.load(folder: folder, weights: weights, pool: pool)
@@ -103,22 +112,38 @@ public enum ModelLoader {
         return (types, parameters, bytes)
     }
 
-    static func describe(_ c: Qwen3Config, format: String, path: String, infos: [(DType, [Int])]) -> ModelDescription {
+    /// The configuration's architecture fields with the file's facts: format, path, tensor types and sizes.
+    static func describe(_ config: some DescribedConfiguration, format: String, path: String,
+                         infos: [(DType, [Int])]) -> ModelDescription {
         let (types, parameters, bytes) = tally(infos)
-        return ModelDescription(
-            path: path, format: format, architecture: "qwen3", hiddenSize: c.hiddenSize, layers: c.layerCount,
-            queryHeads: c.queryHeads, keyValueHeads: c.keyValueHeads, headDim: c.headDim,
-            intermediateSize: c.intermediateSize, vocabularySize: c.vocabularySize, contextLength: c.contextLength,
-            ropeTheta: c.ropeTheta, pooling: .lastToken, tensorTypes: types, parameterCount: parameters,
-            weightBytes: bytes)
+        var d = config.architectureSummary
+        (d.path, d.format, d.tensorTypes, d.parameterCount, d.weightBytes) = (path, format, types, parameters, bytes)
+        return d
     }
+}
 
-    static func describe(_ c: BertConfig, format: String, path: String, infos: [(DType, [Int])]) -> ModelDescription {
-        let (types, parameters, bytes) = tally(infos)
-        return ModelDescription(
-            path: path, format: format, architecture: "bert", hiddenSize: c.hiddenSize, layers: c.layerCount,
-            queryHeads: c.heads, keyValueHeads: c.heads, headDim: c.headDim,
-            intermediateSize: c.intermediateSize, vocabularySize: c.vocabularySize, contextLength: c.contextLength,
-            ropeTheta: nil, pooling: c.pooling, tensorTypes: types, parameterCount: parameters, weightBytes: bytes)
+/// A configuration that can fill the architecture fields of a ``ModelDescription``.
+protocol DescribedConfiguration {
+    /// The description with path, format and the tensor tally left empty.
+    var architectureSummary: ModelDescription { get }
+}
+
+extension Qwen3Config: DescribedConfiguration {
+    var architectureSummary: ModelDescription {
+        ModelDescription(
+            path: "", format: "", architecture: "qwen3", hiddenSize: hiddenSize, layers: layerCount,
+            queryHeads: queryHeads, keyValueHeads: keyValueHeads, headDim: headDim,
+            intermediateSize: intermediateSize, vocabularySize: vocabularySize, contextLength: contextLength,
+            ropeTheta: ropeTheta, pooling: .lastToken, tensorTypes: [:], parameterCount: 0, weightBytes: 0)
+    }
+}
+
+extension BertConfig: DescribedConfiguration {
+    var architectureSummary: ModelDescription {
+        ModelDescription(
+            path: "", format: "", architecture: "bert", hiddenSize: hiddenSize, layers: layerCount,
+            queryHeads: heads, keyValueHeads: heads, headDim: headDim,
+            intermediateSize: intermediateSize, vocabularySize: vocabularySize, contextLength: contextLength,
+            ropeTheta: nil, pooling: pooling, tensorTypes: [:], parameterCount: 0, weightBytes: 0)
     }
 }

@@ -43,12 +43,9 @@ public struct BertConfig: Sendable, Equatable {
 
     /// Checks the values against each other; `path` names the file in errors.
     public func validate(path: String) throws {
-        func require(_ ok: Bool, _ key: String, _ expected: String) throws {
-            if !ok { throw ModelError.badConfiguration(key: key, path: path, expected: expected) }
-        }
-        try require(hiddenSize > 0 && hiddenSize <= 65536, "hidden_size", "1 to 65536")
-        try require(intermediateSize > 0 && intermediateSize <= 262_144, "intermediate_size", "1 to 262144")
-        try require(layerCount > 0 && layerCount <= 512, "num_hidden_layers", "1 to 512")
+        let check = ConfigCheck(path: path)
+        let require = check.require
+        try check.requireBlockSizes(hiddenSize: hiddenSize, intermediateSize: intermediateSize, layerCount: layerCount)
         try require(heads > 0 && hiddenSize % heads == 0, "num_attention_heads",
                     "a divisor of hidden_size (\(hiddenSize))")
         try require(vocabularySize > 0, "vocab_size", "a positive number")
@@ -67,19 +64,13 @@ extension BertConfig {
     public static func fromHuggingFace(folder: URL) throws -> BertConfig {
         let configURL = folder.appendingPathComponent("config.json")
         let path = configURL.path
-        guard let dict = readJSONObject(configURL) else {
-            throw ModelError.badConfiguration(key: "config.json", path: path, expected: "a readable JSON object")
-        }
-        let modelType = dict["model_type"] as? String ?? ""
+        let json = try HuggingFaceConfig(url: configURL)
+        let dict = json.dict
+        let modelType = json.modelType
         guard modelType == "bert" else {
             throw ModelError.unsupportedArchitecture(modelType.isEmpty ? "(no model_type)" : modelType, path: path)
         }
-        func int(_ key: String) throws -> Int {
-            guard let n = dict[key] as? NSNumber else {
-                throw ModelError.badConfiguration(key: key, path: path, expected: "an integer")
-            }
-            return n.intValue
-        }
+        let int = json.int
         let activation = dict["hidden_act"] as? String ?? "gelu"
         guard activation == "gelu" else {
             throw ModelError.badConfiguration(key: "hidden_act", path: path,
@@ -98,7 +89,7 @@ extension BertConfig {
             heads: try int("num_attention_heads"),
             vocabularySize: try int("vocab_size"),
             maxPositions: maxPositions,
-            typeVocabularySize: (dict["type_vocab_size"] as? NSNumber)?.intValue ?? 2,
+            typeVocabularySize: json.optionalInt("type_vocab_size") ?? 2,
             layerNormEps: ((dict["layer_norm_eps"] as? NSNumber)?.floatValue) ?? 1e-12,
             contextLength: modules.maxSequenceLength.map { min($0, maxPositions) } ?? maxPositions,
             pooling: try modules.pooling(path: folder.path),
@@ -143,9 +134,4 @@ struct SentenceTransformersModules {
         }
         return pooling
     }
-}
-
-func readJSONObject(_ url: URL) -> [String: Any]? {
-    guard let data = try? Data(contentsOf: url) else { return nil }
-    return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
 }

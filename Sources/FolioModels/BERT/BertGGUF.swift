@@ -15,17 +15,9 @@ extension BertConfig {
     ///   by default, as Folio's embedder always does.
     public static func fromGGUF(_ file: GGUFFile) throws -> BertConfig {
         let path = file.path
-        func key(_ name: String) -> String { "bert." + name }
-        func int(_ name: String) throws -> Int {
-            guard let v = file.metadata[key(name)]?.int else {
-                throw ModelError.badConfiguration(key: key(name), path: path, expected: "an integer")
-            }
-            return v
-        }
-        func rows(_ weight: BertWeightName) throws -> Int {
-            guard let info = file.info(weight.gguf) else { throw ModelError.missingWeight(name: weight.gguf, path: path) }
-            return info.shape.first ?? 0
-        }
+        let keys = GGUFKeys(file: file, architecture: "bert")
+        let (key, int) = (keys.key, keys.int)
+        func rows(_ weight: BertWeightName) throws -> Int { try keys.rows(of: weight.gguf) }
         if file.metadata[key("attention.causal")]?.bool == true {
             throw ModelError.badConfiguration(key: key("attention.causal"), path: path,
                                               expected: "false: a BERT encoder attends in both directions")
@@ -71,7 +63,6 @@ extension BertModel {
     /// ``BertWeightName``). Projections and the word table may be F32, F16, BF16 or a quantised type.
     public static func load(gguf file: GGUFFile, pool: ThreadPool) throws -> BertModel {
         let config = try BertConfig.fromGGUF(file)
-        let weights = try BertWeights(config: config, source: file, naming: .gguf, path: file.path)
-        return BertModel(config: config, weights: weights, pool: pool)
+        return BertModel(config: config, weights: try BertWeights(config: config, reader: .gguf(file)), pool: pool)
     }
 }

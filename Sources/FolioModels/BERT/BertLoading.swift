@@ -7,8 +7,7 @@ extension BertModel {
     /// beside it (see ``BertConfig/fromHuggingFace(folder:)``), weights from safetensors.
     public static func load(folder: URL, weights source: any WeightSource, pool: ThreadPool) throws -> BertModel {
         let config = try BertConfig.fromHuggingFace(folder: folder)
-        let naming = BertWeightNaming.detect(in: source.tensorNames)
-        let weights = try BertWeights(config: config, source: source, naming: naming, path: folder.path)
+        let weights = try BertWeights(config: config, reader: .bert(folder: folder.path, source: source))
         return BertModel(config: config, weights: weights, pool: pool)
     }
 }

@@ -10,8 +10,7 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
     let weights: BertWeights
     let pool: ThreadPool
     /// One forward pass at a time: the scratch buffers are shared.
-    private let lock = NSLock()
-    private let scratch = BertScratch()
+    private let scratch = ExclusiveScratch(BertScratch())
 
     public var dimension: Int { config.hiddenSize }
     public var contextLength: Int { config.contextLength }
@@ -32,31 +31,39 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
     /// after layer i - 1 (Hugging Face `hidden_states[i]`); for layer-by-layer checks against PyTorch.
     public func forward(_ sequences: [[Int32]],
                         observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) throws -> [[Float]] {
+        run(sequences, secondSegmentStarts: nil, observe: observe)
+    }
+
+    /// The forward pass. `secondSegmentStarts[i]` is where sequence i's token type 1 begins (a cross-encoder's
+    /// `document [SEP]`); nil: every token is type 0, as for single sentences.
+    func run(_ sequences: [[Int32]], secondSegmentStarts: [Int]?,
+             observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) -> [[Float]] {
         let c = config
         let (C, F, H, D) = (c.hiddenSize, c.intermediateSize, c.heads, c.headDim)
-        let lengths = sequences.map(\.count)
-        precondition(lengths.allSatisfy { $0 > 0 && $0 <= c.maxPositions }, "sequence length checked by the embedder")
-        let T = lengths.reduce(0, +)
+        let batch = PackedBatch(sequences, maxLength: c.maxPositions, vocabularySize: c.vocabularySize)
+        let (lengths, T) = (batch.lengths, batch.tokens)
         guard T > 0 else { return [] }
-        let ids = sequences.flatMap { $0 }
-        precondition(ids.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize }, "token ids checked by the embedder")
 
-        lock.lock(); defer { lock.unlock() }
-        let s = scratch
+        let s = scratch.acquire()
+        defer { scratch.release() }
         s.reserve(tokens: T, config: c)
         let (x, h, q, k, v, attn, up) = (s.x.floats, s.h.floats, s.q.floats, s.k.floats, s.v.floats,
                                          s.attn.floats, s.up.floats)
         let w = weights
 
-        // 1. Embeddings: word [ids] + position [0 ..< t per sequence] + token type 0 -> x [T, C].
-        Ops.dequantizeRows(w.wordEmbedding, rows: ids.map { Int($0) }, into: x)
+        // 1. Embeddings: word [ids] + position [0 ..< t per sequence] + token type (0, or 1 from the
+        //    second segment on) -> x [T, C].
+        precondition(secondSegmentStarts.map { $0.count == lengths.count && c.typeVocabularySize > 1 } ?? true,
+                     "one segment start per sequence, and a type table with two rows")
+        Ops.dequantizeRows(w.wordEmbedding, rows: batch.rows, into: x)
         w.positionEmbedding.withUnsafeBufferPointer { pos in
             w.typeEmbedding.withUnsafeBufferPointer { type in
                 var row = 0
-                for t in lengths {
+                for (i, t) in lengths.enumerated() {
+                    let second = secondSegmentStarts?[i] ?? t
                     for p in 0..<t {
                         Ops.add(x + row * C, pos.baseAddress! + p * C, count: C)
-                        Ops.add(x + row * C, type.baseAddress!, count: C)
+                        Ops.add(x + row * C, type.baseAddress! + (p < second ? 0 : C), count: C)
                         row += 1
                     }
                 }

@@ -1,11 +1,15 @@
+import ModelFiles
+
 /// The one table of outside weight names for BERT: GGUF (llama.cpp's `bert` architecture) on the left,
 /// Hugging Face on the right. Everything past this file uses Swift names.
-enum BertWeightName {
+enum BertWeightName: WeightNameTable {
     case wordEmbedding, positionEmbedding, typeEmbedding
     case embeddingNorm, embeddingNormBias
     case wq(Int), bq(Int), wk(Int), bk(Int), wv(Int), bv(Int)
     case wo(Int), bo(Int), attentionNorm(Int), attentionNormBias(Int)
     case wUp(Int), bUp(Int), wDown(Int), bDown(Int), outputNorm(Int), outputNormBias(Int)
+    /// BertForSequenceClassification's pooler (dense + tanh on `[CLS]`); llama.cpp's `cls`.
+    case poolerDense, poolerBias
 
     var gguf: String {
         switch self {
@@ -30,6 +34,8 @@ enum BertWeightName {
         case let .bDown(i): "blk.\(i).ffn_down.bias"
         case let .outputNorm(i): "blk.\(i).layer_output_norm.weight"
         case let .outputNormBias(i): "blk.\(i).layer_output_norm.bias"
+        case .poolerDense: "cls.weight"
+        case .poolerBias: "cls.bias"
         }
     }
 
@@ -58,26 +64,20 @@ enum BertWeightName {
         case let .bDown(i): "encoder.layer.\(i).output.dense.bias"
         case let .outputNorm(i): "encoder.layer.\(i).output.LayerNorm.weight"
         case let .outputNormBias(i): "encoder.layer.\(i).output.LayerNorm.bias"
+        case .poolerDense: "pooler.dense.weight"
+        case .poolerBias: "pooler.dense.bias"
         }
     }
 }
 
-/// How a file spells BERT's weight names.
-enum BertWeightNaming: Sendable {
-    case gguf
-    /// Hugging Face names with `prefix` ("bert." or "") in front.
-    case huggingFace(prefix: String)
+extension WeightReader {
+    /// A GGUF file: llama.cpp names.
+    static func gguf(_ file: GGUFFile) -> WeightReader { WeightReader(source: file, naming: .gguf, path: file.path) }
 
-    func name(_ weight: BertWeightName) -> String {
-        switch self {
-        case .gguf: weight.gguf
-        case let .huggingFace(prefix): prefix + weight.huggingFace
-        }
-    }
-
-    /// Looks at the word embedding to tell whether names carry `bert.`.
-    static func detect(in names: [String]) -> BertWeightNaming {
-        names.contains("bert." + BertWeightName.wordEmbedding.huggingFace) ? .huggingFace(prefix: "bert.")
-                                                                          : .huggingFace(prefix: "")
+    /// A Hugging Face BERT folder: names with `bert.` (`BertForMaskedLM`, `BertForSequenceClassification`)
+    /// or without (bare `BertModel`, sentence-transformers); the word embedding tells.
+    static func bert(folder: String, source: any WeightSource) -> WeightReader {
+        let naming = WeightNaming.detect(in: source.tensorNames, prefix: "bert.", probe: BertWeightName.wordEmbedding)
+        return WeightReader(source: source, naming: naming, path: folder)
     }
 }

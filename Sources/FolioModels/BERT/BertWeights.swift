@@ -1,5 +1,4 @@
 import FolioTensor
-import ModelFiles
 
 /// Weights of one BERT encoder layer (post-LayerNorm: each sub-block adds its residual, then normalises).
 struct BertLayerWeights: @unchecked Sendable {
@@ -22,24 +21,14 @@ struct BertLayerWeights: @unchecked Sendable {
 struct BertWeights: @unchecked Sendable {
     let wordEmbedding: Tensor          // [V, C], any stored type
     let positionEmbedding: [Float]     // [P, C]
-    let typeEmbedding: [Float]         // [types, C]; Folio embeds single sentences, so row 0 only
+    let typeEmbedding: [Float]         // [types, C]; row 0 for single sentences, 1 for a pair's second
     let embeddingNorm: [Float]         // [C]
     let embeddingNormBias: [Float]     // [C]
     let layers: [BertLayerWeights]
 
-    init(config c: BertConfig, source: any WeightSource, naming: BertWeightNaming, path: String) throws {
-        let names = Set(source.tensorNames)
-        func load(_ w: BertWeightName, _ shape: [Int]) throws -> Tensor {
-            let name = naming.name(w)
-            guard names.contains(name) else { throw ModelError.missingWeight(name: name, path: path) }
-            let t = try source.tensor(name)
-            // Some exporters keep 1-D vectors as [1, C]. Compare element layouts.
-            guard t.shape.filter({ $0 != 1 }) == shape.filter({ $0 != 1 }) else {
-                throw ModelError.shapeMismatch(name: name, path: path, expected: shape, found: t.shape)
-            }
-            return t.shape == shape ? t : t.reshaped(shape)
-        }
-        func floats(_ w: BertWeightName, _ shape: [Int]) throws -> [Float] { Ops.toFloats(try load(w, shape)) }
+    init(config c: BertConfig, reader: WeightReader) throws {
+        func load(_ w: BertWeightName, _ shape: [Int]) throws -> Tensor { try reader.tensor(w, shape) }
+        func floats(_ w: BertWeightName, _ shape: [Int]) throws -> [Float] { try reader.floats(w, shape) }
 
         let (C, F) = (c.hiddenSize, c.intermediateSize)
         wordEmbedding = try load(.wordEmbedding, [c.vocabularySize, C])

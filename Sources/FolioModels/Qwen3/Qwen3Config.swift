@@ -31,12 +31,9 @@ public struct Qwen3Config: Sendable, Equatable {
 
     /// Checks the values against each other; `path` names the file in errors.
     public func validate(path: String) throws {
-        func require(_ ok: Bool, _ key: String, _ expected: String) throws {
-            if !ok { throw ModelError.badConfiguration(key: key, path: path, expected: expected) }
-        }
-        try require(hiddenSize > 0 && hiddenSize <= 65536, "hidden_size", "1 to 65536")
-        try require(intermediateSize > 0 && intermediateSize <= 262_144, "intermediate_size", "1 to 262144")
-        try require(layerCount > 0 && layerCount <= 512, "num_hidden_layers", "1 to 512")
+        let check = ConfigCheck(path: path)
+        let require = check.require
+        try check.requireBlockSizes(hiddenSize: hiddenSize, intermediateSize: intermediateSize, layerCount: layerCount)
         try require(queryHeads > 0 && queryHeads <= 1024, "num_attention_heads", "1 to 1024")
         try require(keyValueHeads > 0 && queryHeads % keyValueHeads == 0, "num_key_value_heads",
                     "a divisor of num_attention_heads (\(queryHeads))")
@@ -55,16 +52,12 @@ extension Qwen3Config {
         guard let object = try? JSONSerialization.jsonObject(with: data), let dict = object as? [String: Any] else {
             throw ModelError.badConfiguration(key: "config.json", path: path, expected: "a JSON object")
         }
-        let architecture = (dict["model_type"] as? String) ?? ""
+        let json = HuggingFaceConfig(dict: dict, path: path)
+        let architecture = json.modelType
         guard architecture == "qwen3" else {
             throw ModelError.unsupportedArchitecture(architecture.isEmpty ? "(no model_type)" : architecture, path: path)
         }
-        func int(_ key: String) throws -> Int {
-            guard let n = dict[key] as? NSNumber else {
-                throw ModelError.badConfiguration(key: key, path: path, expected: "an integer")
-            }
-            return n.intValue
-        }
+        let int = json.int
         func double(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
         let hidden = try int("hidden_size")
         let heads = try int("num_attention_heads")
@@ -80,10 +73,10 @@ extension Qwen3Config {
             intermediateSize: try int("intermediate_size"),
             layerCount: try int("num_hidden_layers"),
             queryHeads: heads,
-            keyValueHeads: (dict["num_key_value_heads"] as? NSNumber)?.intValue ?? heads,
-            headDim: (dict["head_dim"] as? NSNumber)?.intValue ?? hidden / max(heads, 1),
+            keyValueHeads: json.optionalInt("num_key_value_heads") ?? heads,
+            headDim: json.optionalInt("head_dim") ?? hidden / max(heads, 1),
             vocabularySize: try int("vocab_size"),
-            contextLength: (dict["max_position_embeddings"] as? NSNumber)?.intValue ?? 32768,
+            contextLength: json.optionalInt("max_position_embeddings") ?? 32768,
             ropeTheta: Float(theta),
             rmsNormEps: Float(double(dict["rms_norm_eps"]) ?? 1e-6))
         try config.validate(path: path)

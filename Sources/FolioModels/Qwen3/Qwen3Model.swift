@@ -9,8 +9,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
     let weights: Qwen3Weights
     let pool: ThreadPool
     /// One forward pass at a time: the scratch buffers are shared.
-    private let lock = NSLock()
-    private let scratch = Qwen3Scratch()
+    private let scratch = ExclusiveScratch(Qwen3Scratch())
 
     public var dimension: Int { config.hiddenSize }
     public var contextLength: Int { config.contextLength }
@@ -42,18 +41,24 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
     /// layer i - 1, stage L + 1 every row after the final norm; for layer-by-layer checks against PyTorch.
     public func forward(_ sequences: [[Int32]],
                         observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) throws -> [[Float]] {
+        run(sequences, after: nil, keeping: nil, observe: observe)
+    }
+
+    /// The forward pass. With `prefix`, every sequence continues it: positions start at `prefix.count` and
+    /// attention also sees the prefix's keys and values. With `keeping`, each layer's keys (after RoPE) and
+    /// values of the batch's rows are stored there (for ``prefill(_:)``).
+    func run(_ sequences: [[Int32]], after prefix: Qwen3KeyValues?, keeping kept: Qwen3KeyValues?,
+             observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) -> [[Float]] {
         let c = config
+        let P = prefix?.count ?? 0
         let (C, F, D) = (c.hiddenSize, c.intermediateSize, c.headDim)
         let (Hq, Hkv) = (c.queryHeads, c.keyValueHeads)
-        let lengths = sequences.map(\.count)
-        precondition(lengths.allSatisfy { $0 > 0 && $0 <= c.contextLength }, "sequence length checked by the embedder")
-        let T = lengths.reduce(0, +)
+        let batch = PackedBatch(sequences, maxLength: c.contextLength - P, vocabularySize: c.vocabularySize)
+        let (lengths, T) = (batch.lengths, batch.tokens)
         guard T > 0 else { return [] }
-        let ids = sequences.flatMap { $0 }
-        precondition(ids.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize }, "token ids checked by the embedder")
 
-        lock.lock(); defer { lock.unlock() }
-        let s = scratch
+        let s = scratch.acquire()
+        defer { scratch.release() }
         s.reserve(tokens: T, config: c)
         let (x, q, k, v, h, gate, up) = (s.x.floats, s.q.floats, s.k.floats, s.v.floats,
                                          s.h.floats, s.gate.floats, s.up.floats)
@@ -64,7 +69,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         let chunks = stride(from: 0, to: T, by: R).map { ($0, min($0 + R, T)) }
 
         // 1. Token embedding: ids [T] -> x [T, C].
-        Ops.dequantizeRows(weights.tokenEmbedding, rows: ids.map { Int($0) }, into: x)
+        Ops.dequantizeRows(weights.tokenEmbedding, rows: batch.rows, into: x)
         observe?(0, x, T)
 
         for (layerIndex, l) in weights.layers.enumerated() {
@@ -87,15 +92,20 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
                                 into: k + r0 * kvw, pool: pool)
                 }
             }
-            // 5. RoPE and causal grouped-query attention, each sequence on its own (positions restart at 0):
-            //    q [t, Hq, D], k, v [t, Hkv, D] -> attention output [t, Hq, D], written over q.
+            // 5. RoPE and causal grouped-query attention, each sequence on its own (positions restart at P,
+            //    0 without a prefix): q [t, Hq, D], k, v [t, Hkv, D] -> attention output [t, Hq, D], over q.
             var start = 0
             for t in lengths {
-                Ops.rope(q + start * qw, tokens: t, heads: Hq, headDim: D, firstPosition: 0, theta: c.ropeTheta, pool: pool)
-                Ops.rope(k + start * kvw, tokens: t, heads: Hkv, headDim: D, firstPosition: 0, theta: c.ropeTheta, pool: pool)
-                Ops.causalAttention(q: q + start * qw, k: k + start * kvw, v: v + start * kvw,
-                                    out: q + start * qw, tokens: t, qHeads: Hq, kvHeads: Hkv,
-                                    headDim: D, pool: pool, precision: precision)
+                let (qs, ks, vs) = (q + start * qw, k + start * kvw, v + start * kvw)
+                Ops.rope(qs, tokens: t, heads: Hq, headDim: D, firstPosition: P, theta: c.ropeTheta, pool: pool)
+                Ops.rope(ks, tokens: t, heads: Hkv, headDim: D, firstPosition: P, theta: c.ropeTheta, pool: pool)
+                kept?.append(layer: layerIndex, keys: ks, values: vs, rows: t)
+                if let prefix {
+                    attend(q: qs, k: ks, v: vs, tokens: t, after: prefix, layer: layerIndex, scratch: s)
+                } else {
+                    Ops.causalAttention(q: qs, k: ks, v: vs, out: qs, tokens: t, qHeads: Hq, kvHeads: Hkv,
+                                        headDim: D, pool: pool, precision: precision)
+                }
                 start += t
             }
             for (r0, r1) in chunks {
@@ -141,5 +151,27 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         }
         let result = (0..<lengths.count).map { Array(pooled[$0 * C ..< ($0 + 1) * C]) }
         return result
+    }
+
+    /// Attention of `tokens` rows that continue `prefix`: the prefix's keys and values, then the rows' own, go
+    /// through the one causal kernel as a sequence of P + t tokens (its first P query rows are zeros and
+    /// their outputs unused: P rows of extra attention, no extra projections or MLP). The rows see exactly
+    /// what they would see in `prefix + rows` run whole.
+    private func attend(q: UnsafeMutablePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                        tokens t: Int, after prefix: Qwen3KeyValues, layer: Int, scratch s: Qwen3Scratch) {
+        let c = config
+        let (qw, kvw, P) = (c.queryHeads * c.headDim, c.keyValueHeads * c.headDim, prefix.count)
+        s.reserveJoined(tokens: P + t, config: c)
+        let (qj, kj, vj) = (s.joinedQ.floats, s.joinedK.floats, s.joinedV.floats)
+        // [P + t, Hq * D] and [P + t, Hkv * D]: prefix rows first.
+        qj.update(repeating: 0, count: P * qw)
+        (qj + P * qw).update(from: q, count: t * qw)
+        prefix.keys[layer].withUnsafeBufferPointer { kj.update(from: $0.baseAddress!, count: P * kvw) }
+        prefix.values[layer].withUnsafeBufferPointer { vj.update(from: $0.baseAddress!, count: P * kvw) }
+        (kj + P * kvw).update(from: k, count: t * kvw)
+        (vj + P * kvw).update(from: v, count: t * kvw)
+        Ops.causalAttention(q: qj, k: kj, v: vj, out: qj, tokens: P + t, qHeads: c.queryHeads, kvHeads: c.keyValueHeads,
+                            headDim: c.headDim, pool: pool, precision: precision)
+        q.update(from: qj + P * qw, count: t * qw)
     }
 }

@@ -18,6 +18,11 @@ final class Qwen3Scratch {
     private(set) var h = Tensor.zeros([1])      // [R, C] normed input of a block, or a block's output
     private(set) var gate = Tensor.zeros([1])   // [R, F]
     private(set) var up = Tensor.zeros([1])     // [R, F]
+    /// A prefix's keys and values joined with one continuation's (reranking): [P + t, Hq * D], [P + t, Hkv * D].
+    private(set) var joinedQ = Tensor.zeros([1])
+    private(set) var joinedK = Tensor.zeros([1])
+    private(set) var joinedV = Tensor.zeros([1])
+    private(set) var joinedCapacity = 0
 
     func reserve(tokens T: Int, config c: Qwen3Config) {
         let R = min(T, Self.rowChunk)
@@ -33,5 +38,12 @@ final class Qwen3Scratch {
             h = .zeros([R, C]); gate = .zeros([R, F]); up = .zeros([R, F])
             chunkCapacity = R
         }
+    }
+
+    func reserveJoined(tokens T: Int, config c: Qwen3Config) {
+        guard T > joinedCapacity else { return }
+        let (qw, kvw) = (c.queryHeads * c.headDim, c.keyValueHeads * c.headDim)
+        joinedQ = .zeros([T, qw]); joinedK = .zeros([T, kvw]); joinedV = .zeros([T, kvw])
+        joinedCapacity = T
     }
 }

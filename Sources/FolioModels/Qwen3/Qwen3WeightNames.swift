@@ -1,6 +1,8 @@
+import ModelFiles
+
 /// The one table of outside weight names for Qwen3: GGUF (llama.cpp) on the left, Hugging Face on the right.
 /// Everything past this file uses Swift names.
-enum Qwen3WeightName {
+enum Qwen3WeightName: WeightNameTable {
     case tokenEmbedding
     case finalNorm
     case attentionNorm(Int)
@@ -44,5 +46,14 @@ enum Qwen3WeightName {
         case let .wUp(i): "layers.\(i).mlp.up_proj.weight"
         case let .wDown(i): "layers.\(i).mlp.down_proj.weight"
         }
+    }
+}
+
+extension WeightReader {
+    /// A Hugging Face Qwen3 folder: names with `model.` (`Qwen3ForCausalLM`) or without (`Qwen3Model`);
+    /// the embedding table tells.
+    static func qwen3(folder: String, source: any WeightSource) -> WeightReader {
+        let naming = WeightNaming.detect(in: source.tensorNames, prefix: "model.", probe: Qwen3WeightName.tokenEmbedding)
+        return WeightReader(source: source, naming: naming, path: folder)
     }
 }

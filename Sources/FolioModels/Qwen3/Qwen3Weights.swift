@@ -1,26 +1,4 @@
 import FolioTensor
-import ModelFiles
-
-/// How a file spells Qwen3's weight names.
-public enum WeightNaming: Sendable {
-    case gguf
-    /// Hugging Face names, with `prefix` ("model." or "") in front.
-    case huggingFace(prefix: String)
-
-    func name(_ weight: Qwen3WeightName) -> String {
-        switch self {
-        case .gguf: weight.gguf
-        case let .huggingFace(prefix): prefix + weight.huggingFace
-        }
-    }
-
-    /// Hugging Face folders name weights with or without `model.`; look at the embedding to tell.
-    public static func detect(in source: any WeightSource, isGGUF: Bool) -> WeightNaming {
-        if isGGUF { return .gguf }
-        return source.tensorNames.contains("model.embed_tokens.weight") ? .huggingFace(prefix: "model.")
-                                                                         : .huggingFace(prefix: "")
-    }
-}
 
 /// Weights of one Qwen3 decoder layer, as stored in the model file (any stored type for projections).
 struct Qwen3LayerWeights: @unchecked Sendable {
@@ -44,18 +22,9 @@ struct Qwen3Weights: @unchecked Sendable {
     let layers: [Qwen3LayerWeights]
     let finalNorm: [Float]      // [C]
 
-    init(config c: Qwen3Config, source: any WeightSource, naming: WeightNaming, path: String) throws {
-        func load(_ w: Qwen3WeightName, _ shape: [Int]) throws -> Tensor {
-            let name = naming.name(w)
-            guard source.tensorNames.contains(name) else { throw ModelError.missingWeight(name: name, path: path) }
-            let t = try source.tensor(name)
-            // GGUF stores 1-D norms as [C]; some exporters keep [1, C]. Compare element layouts.
-            guard t.shape.filter({ $0 != 1 }) == shape.filter({ $0 != 1 }) else {
-                throw ModelError.shapeMismatch(name: name, path: path, expected: shape, found: t.shape)
-            }
-            return t.shape == shape ? t : t.reshaped(shape)
-        }
-        func vector(_ w: Qwen3WeightName, _ n: Int) throws -> [Float] { Ops.toFloats(try load(w, [n])) }
+    init(config c: Qwen3Config, reader: WeightReader) throws {
+        func load(_ w: Qwen3WeightName, _ shape: [Int]) throws -> Tensor { try reader.tensor(w, shape) }
+        func vector(_ w: Qwen3WeightName, _ n: Int) throws -> [Float] { try reader.floats(w, [n]) }
 
         let (C, F, D) = (c.hiddenSize, c.intermediateSize, c.headDim)
         let (q, kv) = (c.queryHeads * D, c.keyValueHeads * D)
