@@ -57,8 +57,9 @@ public enum RetrievalEvaluation {
         /// Seconds spent embedding (corpus and queries).
         public var embeddingSeconds: Double
         public var tokensPerSecond: Double
-        /// Query id -> corpus ids, best first (at most `depth`); not part of the JSON summary.
+        /// Query id -> corpus ids, best first (at most `depth`), before and after reranking; not in the JSON summary.
         public var rankings: [String: [String]]
+        public var rerankedRankings: [String: [String]]
 
         enum CodingKeys: String, CodingKey {
             case mode, metrics, reranked, documents, queries, tokens, embeddingSeconds, tokensPerSecond
@@ -121,7 +122,7 @@ public enum RetrievalEvaluation {
         let rerankedMetrics = reranker == nil ? nil : RetrievalMetrics.evaluate(rankings: reranked, qrels: dataset.qrels)
         return Report(mode: options.mode, metrics: metrics, reranked: rerankedMetrics, documents: texts.count, queries: judged.count,
                       tokens: tokens, embeddingSeconds: seconds, tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
-                      rankings: rankings)
+                      rankings: rankings, rerankedRankings: reranked)
     }
 }
 

@@ -31,6 +31,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Keep the collection in this data folder (default: a temporary one, deleted afterwards).")
     var data: String?
     @Option(help: "The collection's name in --data.") var collection = "eval"
+    @Option(help: "Also rank with this reranker (Qwen3-Reranker or a cross-encoder) and report both.") var reranker: String?
+    @Option(help: "First-stage results the reranker reorders.") var rerankDepth = 100
     @Option(help: "Write each query's ranking (JSON Lines: {\"query\", \"ranking\"}) to this file.") var rankings: String?
     @Flag(help: "Print JSON for machines.") var json = false
 
@@ -47,15 +49,23 @@ struct EvalCommand: AsyncParsableCommand {
             let asConfigured = instruction == nil && !plainQueries
             let options = RetrievalEvaluation.Options(
                 mode: mode, queryPrefix: asConfigured ? defaults.queryPrefix : nil,
-                instruction: plainQueries ? nil : instruction ?? defaults.queryInstruction, collection: collection)
+                instruction: plainQueries ? nil : instruction ?? defaults.queryInstruction, collection: collection,
+                rerankDepth: rerankDepth)
+            var second: Reranker?
+            if let reranker {
+                second = try Reranker.load(
+                    path: try await ModelLocator.localPath(for: reranker), configuration: .init(threads: modelOptions.threads))
+            }
             let store = try await StoreOptions.parse(["--data", data ?? scratch!.path]).open()
             let progress = ProgressLine()
             let report = try await RetrievalEvaluation.run(
-                embedder: embedder, modelPath: model, dataset: set, store: store, options: options
+                embedder: embedder, modelPath: model, dataset: set, store: store, reranker: second, options: options
             ) { progress.update("\($0) \($1)/\($2)") }
             progress.finish()
             guard report.queries > 0 else { throw EvaluationError.noJudgedQueries(path: dataset) }
-            if let rankings { try Self.write(report.rankings, order: set.queries.map(\.id), to: rankings) }
+            if let rankings {
+                try Self.write(report.rankings, reranked: report.rerankedRankings, order: set.queries.map(\.id), to: rankings)
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -71,19 +81,21 @@ struct EvalCommand: AsyncParsableCommand {
             queries:     \(report.queries)
             nDCG@10:     \(String(format: "%.4f", m.ndcgAt10))
             Recall@100:  \(String(format: "%.4f", m.recallAt100))
-            MRR@10:      \(String(format: "%.4f", m.mrrAt10))
+            MRR@10:      \(String(format: "%.4f", m.mrrAt10))\(Self.rerankedLines(report.reranked))
             tokens:      \(report.tokens) in \(String(format: "%.2f", report.embeddingSeconds)) s, \
             \(String(format: "%.0f", report.tokensPerSecond)) tokens/s
             """)
         }
     }
 
-    /// One line a ranked query, in the order of queries.jsonl.
-    static func write(_ rankings: [String: [String]], order: [String], to path: String) throws {
+    /// One line a ranked query, in the order of queries.jsonl: `{"query", "ranking"}`, with `"reranked"` when reranked.
+    static func write(_ rankings: [String: [String]], reranked: [String: [String]], order: [String], to path: String) throws {
         var out = Data()
         for id in order {
             guard let ranking = rankings[id] else { continue }
-            out += try JSONSerialization.data(withJSONObject: ["query": id, "ranking": ranking], options: [.sortedKeys])
+            var line: [String: Any] = ["query": id, "ranking": ranking]
+            line["reranked"] = reranked[id]
+            out += try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
             out += Data("\n".utf8)
         }
         try out.write(to: URL(fileURLWithPath: path))
@@ -110,4 +122,13 @@ final class ProgressLine: @unchecked Sendable {
     }
 
     func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}
+
+extension EvalCommand {
+    /// The reranked metrics under the first stage's, or nothing.
+    static func rerankedLines(_ m: RetrievalMetrics?) -> String {
+        guard let m else { return "" }
+        return "\nreranked:    nDCG@10 \(String(format: "%.4f", m.ndcgAt10)), Recall@100 \(String(format: "%.4f", m.recallAt100)), "
+            + "MRR@10 \(String(format: "%.4f", m.mrrAt10))"
+    }
 }

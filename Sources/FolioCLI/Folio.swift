@@ -7,5 +7,8 @@ struct Folio: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "folio",
         abstract: "Embed whole documents with Qwen3-Embedding on the CPU.",
-        subcommands: [EmbedCommand.self, TokenizeCommand.self, InspectCommand.self, EvalCommand.self, ServeCommand.self, KBCommand.self, BenchCommand.self])
+        subcommands: [
+            EmbedCommand.self, TokenizeCommand.self, InspectCommand.self, EvalCommand.self, RerankCommand.self, ServeCommand.self,
+            KBCommand.self, BenchCommand.self,
+        ])
 }

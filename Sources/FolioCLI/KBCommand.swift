@@ -16,10 +16,16 @@ struct KBCommand: AsyncParsableCommand {
 }
 
 /// Loads the model a collection is bound to and builds the knowledge base over it.
-func openKnowledgeBase(store: any KnowledgeStore, collection: String, threads: Int?) async throws -> KnowledgeBase {
+/// With `reranker`, searches may rerank (`SearchRequest.rerank`).
+func openKnowledgeBase(
+    store: any KnowledgeStore, collection: String, threads: Int?, reranker: String? = nil
+) async throws -> KnowledgeBase {
     guard let spec = try await store.collection(named: collection) else { throw StoreError.collectionNotFound(collection) }
-    return try knowledgeBase(
+    let kb = try knowledgeBase(
         store: store, model: spec.model, threads: threads, loadingFrom: try await ModelLocator.localPath(for: spec.model))
+    guard let reranker else { return kb }
+    let second = try Reranker.load(path: try await ModelLocator.localPath(for: reranker), configuration: .init(threads: threads))
+    return KnowledgeBase(store: store, engine: kb.engine, configuration: kb.configuration, reranker: second)
 }
 
 /// A knowledge base over `store` with the model at `model`, formatting queries as the model's files say. `path` is where

@@ -13,19 +13,32 @@ struct KBSearchCommand: AsyncParsableCommand {
     @Option(help: "hybrid (meaning and keywords), vector (meaning) or keyword.") var mode: SearchMode = .hybrid
     @Option(help: "chunks (passages) or documents (whole-document vectors and text).") var target: SearchTarget = .chunks
     @Option(help: "Only documents with this metadata KEY=VALUE; repeat for several.") var meta: [String] = []
+    @Flag(help: "Reorder the first stage's best --candidates with --reranker.") var rerank = false
+    @Option(help: "The reranker for --rerank: Qwen3-Reranker or a cross-encoder (FOLIO_RERANKER).") var reranker: String?
+    @Option(help: "First-stage results the reranker reads.") var candidates = 50
     @OptionGroup var threadOptions: ThreadOptions
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var storeOptions: StoreOptions
 
-    func validate() throws { _ = try parseMetadata(meta) }
+    func validate() throws {
+        _ = try parseMetadata(meta)
+        if rerank && rerankerPath == nil {
+            throw ValidationError("--rerank needs a reranker: pass --reranker PATH (or set FOLIO_RERANKER)")
+        }
+    }
+
+    var rerankerPath: String? { reranker ?? ProcessInfo.processInfo.environment["FOLIO_RERANKER"].flatMap { $0.isEmpty ? nil : $0 } }
 
     func run() async throws {
         try await reportingErrors {
             let filter = SearchFilter(metadata: try parseMetadata(meta))
             let store = try await storeOptions.open()
-            let kb = try await openKnowledgeBase(store: store, collection: name, threads: threadOptions.threads)
+            let kb = try await openKnowledgeBase(
+                store: store, collection: name, threads: threadOptions.threads, reranker: rerank ? rerankerPath : nil)
             let clock = ContinuousClock(), start = clock.now
-            let results = try await kb.search(SearchRequest(collection: name, query: query, k: k, mode: mode, target: target, filter: filter))
+            let results = try await kb.search(SearchRequest(
+                collection: name, query: query, k: k, mode: mode, target: target, filter: filter, rerank: rerank,
+                candidates: candidates))
             let ms = (clock.now - start) / .milliseconds(1)
             if json {
                 let object: [String: Any] = [
@@ -66,6 +79,9 @@ struct KBSearchCommand: AsyncParsableCommand {
         o["end"] = r.end
         o["vector_score"] = r.vectorScore
         o["keyword_score"] = r.keywordScore
+        o["rerank_score"] = r.rerankScore
+        o["first_stage_score"] = r.firstStageScore
+        o["first_stage_rank"] = r.firstStageRank
         return o
     }
 }
