@@ -9,27 +9,15 @@ reference in the fixture folder (cosine >= 0.9999). Exits non-zero on the first 
 """
 import argparse
 import json
-import math
 import os
 import signal
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from client_check import MODEL_DIR, check, cosine  # noqa: E402
+
 import openai
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODEL_DIR = os.path.join(ROOT, "Fixtures", "models", "qwen3-tiny-gqa2")
-
-
-def cosine(a, b):
-    dot = sum(x * y for x, y in zip(a, b))
-    return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
-
-
-def check(condition, what):
-    if not condition:
-        raise SystemExit(f"FAIL: {what}")
-    print(f"ok: {what}")
 
 
 def main():

@@ -5,7 +5,9 @@ files at once (one named `<img src=x onerror=alert(1)>.md`), waits until both ar
 chunks, searches by keyboard in every mode, checks titles and <mark> highlights in the DOM, that no alert fired
 and no <img> was made from a file name, finds near-duplicates, views the page at 375 px, and deletes the
 collection. Then starts a second server with `--api-key secret` and checks that the page asks for the key,
-refuses a wrong one, and loads collections with the right one (kept in sessionStorage only).
+refuses a wrong one, and loads collections with the right one (kept in sessionStorage only). The first server has
+no reranker (the Rerank switch is off and says so); the second also runs --reranker (default: the tiny Qwen3-Reranker
+fixture), and a search with the switch on comes back reranked.
 Saves a screenshot of every step into --artifacts. Exits non-zero with a message on the first failed check.
 
     pip install selenium   # CI: pip install --target DIR selenium, then PYTHONPATH=DIR
@@ -32,6 +34,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RERANKER_NAME = "qwen3-reranker-tiny"
 XSS_NAME = "<img src=x onerror=alert(1)>.md"
 PLAIN_NAME = "solar-notes.md"
 PLAIN_TEXT = """# Solar notes
@@ -97,6 +101,14 @@ class Server:
         if key:
             request.add_header("Authorization", f"Bearer {key}")
         with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    def post(self, path, body, key=None):
+        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        if key:
+            request.add_header("Authorization", f"Bearer {key}")
+        with urllib.request.urlopen(request, timeout=60) as response:
             return json.load(response)
 
     def stop(self):
@@ -266,6 +278,9 @@ def check_main_flow(page, server, files):
     check_results(page, plain_title, "photovoltaic", "Hybrid")
     page.shot("search-hybrid")
 
+    check(page.js("return document.getElementById('search-rerank').disabled;"), "without a reranker the Rerank switch is off")
+    check("no reranker loaded" in (page.text("#rerank-note") or ""), "and says that no reranker is loaded")
+
     page.tab_until("the mode switch", lambda: page.js(
         "return document.activeElement.name === 'mode' && document.activeElement.type === 'radio';"))
     check(True, "keyboard focus reaches the mode switch")
@@ -370,11 +385,28 @@ def check_key_flow(page, server):
           "a collection created through the page exists on the server")
     page.shot("key-accepted")
 
+    # This server also runs a reranker: the switch is on offer, and a reranked search says so.
+    server.post("/v1/kb/collections/keyed/documents", {"text": PLAIN_TEXT, "title": "plain"}, key="secret")
+    server.post("/v1/kb/collections/keyed/documents", {"text": XSS_TEXT, "title": "markup"}, key="secret")
+    page.wait("the two texts to be stored", lambda: all(
+        j["state"] == "done" for j in server.get("/v1/kb/collections/keyed/jobs", key="secret")["data"]))
+    check(not page.js("return document.getElementById('search-rerank').disabled;"), "with a reranker the Rerank switch is on offer")
+    check(RERANKER_NAME in (page.text("#rerank-note") or ""), f"and names the reranker ({page.text('#rerank-note')!r})")
+    page.find("#search-rerank").click()
+    box = page.find("#search-query")
+    box.send_keys("photovoltaic", Keys.ENTER)
+    page.wait("reranked results", lambda: "reranked" in (page.text("#search-summary") or ""))
+    details = page.js("return Array.from(document.querySelectorAll('#results .result')).map(r => r.textContent);")
+    check(details and all("before reranking" in d for d in details), "each reranked result says where it stood before")
+    page.shot("search-reranked")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folio", required=True, help="path to the folio executable")
     parser.add_argument("--model", required=True, help="model folder or GGUF file to serve")
+    parser.add_argument("--reranker", default=os.path.join(ROOT, "Fixtures", "rerankers", RERANKER_NAME),
+                        help="reranker the keyed server also runs (default: the tiny Qwen3-Reranker fixture)")
     parser.add_argument("--artifacts", default="artifacts/web", help="folder for the screenshots")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
@@ -395,7 +427,8 @@ def main():
             server = Server(args.folio, args.model, os.path.join(scratch, "data"))
             check_main_flow(page, server, files)
             server.stop()
-            server = Server(args.folio, args.model, os.path.join(scratch, "data-keyed"), ["--api-key", "secret"])
+            server = Server(args.folio, args.model, os.path.join(scratch, "data-keyed"),
+                            ["--api-key", "secret", "--model", args.reranker])
             check_key_flow(page, server)
             page.assert_no_alert("at the end")
             print("web page check passed", flush=True)

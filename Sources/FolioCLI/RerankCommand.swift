@@ -21,6 +21,8 @@ struct RerankCommand: AsyncParsableCommand {
     @Option(help: "Keep the N best.") var top: Int?
     @Flag(help: "Print the model's logit instead of its probability.") var rawScores = false
     @Flag(help: "Print one JSON object with the results and token usage.") var json = false
+    @Flag(help: "Run every pair whole instead of computing the query's shared prefix once (same scores; for comparisons).")
+    var noSharedPrefix = false
 
     func validate() throws {
         if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
@@ -31,7 +33,7 @@ struct RerankCommand: AsyncParsableCommand {
             let documents = try readInputTexts(path: input)
             let reranker = try Reranker.load(
                 path: try await modelOptions.localPath(), configuration: .init(threads: modelOptions.threads))
-            let options = RerankOptions(instruction: instruction, rawScores: rawScores)
+            let options = RerankOptions(instruction: instruction, rawScores: rawScores, reusePrefix: !noSharedPrefix)
             let scores = try reranker.score(query: query, documents: documents, options: options)
             // Best first; ties keep input order.
             let ranked = scores.enumerated().sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }

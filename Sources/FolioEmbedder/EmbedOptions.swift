@@ -13,11 +13,15 @@ public struct EmbedOptions: Sendable, Equatable {
     public var dimensions: Int?
     /// Cut inputs longer than the context to its length instead of failing.
     public var truncate: Bool
+    /// Unit-length vectors (the default, as sentence-transformers' normalize step and every embedding API give
+    /// them); false returns the pooled vector as the model computed it (TEI's `normalize: false`).
+    public var normalize: Bool
 
-    public init(instruction: String? = nil, dimensions: Int? = nil, truncate: Bool = false) {
+    public init(instruction: String? = nil, dimensions: Int? = nil, truncate: Bool = false, normalize: Bool = true) {
         self.instruction = instruction
         self.dimensions = dimensions
         self.truncate = truncate
+        self.normalize = normalize
     }
 }
 

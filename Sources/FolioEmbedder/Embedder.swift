@@ -74,7 +74,7 @@ public final class Embedder: Sendable {
             for (i, v) in zip(batch, pooled) {
                 // Normalising would turn NaN into zeros or NaN that look like an answer: refuse them here.
                 guard v.allSatisfy(\.isFinite) else { throw EmbedderError.nonFinite(index: i, modelPath: description.path) }
-                vectors[i] = Self.finish(v, dimensions: options.dimensions)
+                vectors[i] = Self.finish(v, dimensions: options.dimensions, normalize: options.normalize)
             }
         }
         return sequences.indices.map { Embedding(index: $0, tokenCount: sequences[$0].count, vector: vectors[$0]) }
@@ -105,10 +105,10 @@ public final class Embedder: Sendable {
         return groups
     }
 
-    /// L2-normalise; with `dimensions`, keep the first N values and normalise those (Matryoshka).
-    static func finish(_ v: [Float], dimensions: Int?) -> [Float] {
+    /// With `dimensions`, keep the first N values (Matryoshka); then L2-normalise unless `normalize` is false.
+    public static func finish(_ v: [Float], dimensions: Int?, normalize: Bool = true) -> [Float] {
         var out = dimensions.map { Array(v.prefix($0)) } ?? v
-        out.withUnsafeMutableBufferPointer { Ops.l2Normalize($0.baseAddress!, count: $0.count) }
+        if normalize { out.withUnsafeMutableBufferPointer { Ops.l2Normalize($0.baseAddress!, count: $0.count) } }
         return out
     }
 }

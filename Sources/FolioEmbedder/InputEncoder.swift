@@ -44,6 +44,18 @@ public struct InputEncoder: Sendable {
         return ids
     }
 
+    /// Token ids a client tokenized itself, with the special tokens text gets from ``ids(for:instruction:raw:)``:
+    /// `<|endoftext|>` for last-token pooling, else the post-processor's prefix and suffix (BERT: `[CLS] … [SEP]`).
+    /// Ids that already start and end with them are left as they are, so ids from Hugging Face's `encode` with
+    /// or without special tokens give the text's vector.
+    public func withSpecialTokens(_ ids: [Int32]) -> [Int32] {
+        if let eos = appendedEOS { return ids.last == eos ? ids : ids + [eos] }
+        let p = tokenizer.postProcessor
+        var out = ids.starts(with: p.prefix) ? ids : p.prefix + ids
+        if !(out.count >= p.prefix.count + p.suffix.count && out.suffix(p.suffix.count).elementsEqual(p.suffix)) { out += p.suffix }
+        return out
+    }
+
     /// Loads only the tokenizer of a model: a `.gguf` file, a model folder, or a folder with just
     /// `tokenizer.json` (no weights needed).
     public static func load(path: String) throws -> InputEncoder {

@@ -24,6 +24,33 @@ struct APIError: Error, Equatable {
             type: "invalid_request_error", param: "model", code: "model_not_found")
     }
 
+    /// A model of the other kind: an embedding request naming a reranker, or the reverse.
+    static func wrongModelKind(_ name: String, kind: String, wanted: String, route: String, alternatives: [String]) -> APIError {
+        let others = alternatives.isEmpty
+            ? "this server has no \(wanted) model"
+            : "\(wanted) models here: \(alternatives.map { "\"\($0)\"" }.joined(separator: ", "))"
+        return .invalidRequest(
+            "the model \"\(name)\" is a \(kind) model, not a \(wanted) model; send it to \(route), or name a \(wanted) model (\(others))",
+            param: "model", code: "wrong_model_kind")
+    }
+
+    /// Token ids on a server that takes text only (the default; `--allow-token-ids` turns them on).
+    static func tokenIDsRefused(param: String) -> APIError {
+        .invalidRequest(
+            "\(param) holds token ids, but this server embeds text only: ids made by another model's tokenizer give wrong "
+                + "vectors without any error. LangChain's OpenAIEmbeddings sends tiktoken (cl100k) ids by default; pass "
+                + "check_embedding_ctx_length=False to send text. To send this model's own ids, start the server with "
+                + "--allow-token-ids", param: param, code: "token_ids_not_allowed")
+    }
+
+    /// A route whose kind of model the server was not started with.
+    static func noModel(kind: String, served: [String]) -> APIError {
+        .invalidRequest(
+            "this server has no \(kind) model loaded (it serves \(served.map { "\"\($0)\"" }.joined(separator: ", "))); "
+                + "start folio serve with another --model naming a \(kind) model",
+            param: "model", code: "model_not_loaded")
+    }
+
     static let unauthorized = APIError(
         status: .unauthorized,
         message: "missing or wrong API key; send the header \"Authorization: Bearer YOUR_KEY\" with a key the server was started with",

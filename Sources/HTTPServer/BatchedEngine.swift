@@ -15,6 +15,6 @@ struct BatchedEngine: EmbeddingEngine {
         let limit = embedder.contextLength
         let sequences = truncate ? tokenized.map { $0.count > limit ? embedder.truncated($0, to: limit) : $0 } : tokenized
         let results = try await batcher.embed(sequences, costs: sequences.map { min($0.count, limit) })
-        return results.map { EmbeddingService.cut($0.vector, to: dimensions) }
+        return results.map { Embedder.finish($0.vector, dimensions: dimensions) }
     }
 }

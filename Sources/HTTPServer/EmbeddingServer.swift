@@ -5,7 +5,8 @@ import KnowledgeBase
 import KnowledgeStore
 import ServiceLifecycle
 
-/// The HTTP face of an `Embedder`: OpenAI, TEI and Ollama embedding routes over one shared batcher.
+/// The HTTP face of embedders and rerankers: OpenAI, TEI and Ollama embedding routes, Cohere-style and TEI rerank
+/// routes, and with a store the knowledge base and its page.
 ///
 /// ```swift
 /// let server = try EmbeddingServer(embedder: embedder, configuration: .init(port: 0))
@@ -17,39 +18,84 @@ public final class EmbeddingServer: Sendable {
 
     /// The settings the server was made with (checked by `init`).
     public let configuration: ServerConfiguration
-    let embedder: Embedder
     let metrics = ServerMetrics()
-    let batcher: EmbeddingBatcher
+    let models: ModelRegistry
     /// The knowledge base and its upload queue, when the server was given a store.
     public let knowledge: KnowledgeService?
     let draining = Flag()
     private let group = Box<ServiceGroup>()
 
-    /// Checks the configuration (a non-loopback host needs a key or `allowNoAuth`) and starts the engine thread.
-    /// With a `knowledgeStore`, the server also answers the knowledge-base routes and the page; its embedding work
-    /// goes through the same batcher as `/v1/embeddings`, so neither starves the other.
+    /// One embedding model, answering to `names` (any name when empty).
+    public convenience init(
+        embedder: Embedder, names: [String] = [], configuration: ServerConfiguration,
+        knowledgeStore: (any KnowledgeStore)? = nil, knowledgeConfiguration: KnowledgeBaseConfiguration? = nil
+    ) throws(ServerSetupError) {
+        try self.init(
+            models: [ServedModel(.embedder(embedder), names: names)], configuration: configuration,
+            knowledgeStore: knowledgeStore, knowledgeConfiguration: knowledgeConfiguration)
+    }
+
+    /// Checks the configuration (a non-loopback host needs a key or `allowNoAuth`; several models need distinct
+    /// names) and starts one engine thread per embedder. With a `knowledgeStore`, the server also answers the
+    /// knowledge-base routes and the page, with the first embedder, and the first reranker as search's second
+    /// stage; their work shares the models' queues with the API routes, so neither starves the other.
     public init(
-        embedder: Embedder, configuration: ServerConfiguration, knowledgeStore: (any KnowledgeStore)? = nil,
+        models served: [ServedModel], configuration: ServerConfiguration, knowledgeStore: (any KnowledgeStore)? = nil,
         knowledgeConfiguration: KnowledgeBaseConfiguration? = nil
     ) throws(ServerSetupError) {
         try configuration.validate()
+        try Self.validate(served, knowledge: knowledgeStore != nil)
         self.configuration = configuration
-        self.embedder = embedder
         let metrics = self.metrics
-        let batcher = EmbeddingBatcher(
-            configuration: configuration.batching, engine: EmbeddingService.engine(for: embedder),
-            onBatch: { metrics.recordBatch($0) })
-        self.batcher = batcher
-        self.knowledge = knowledgeStore.map { store in
+        var embedders: [ModelRegistry.Entry<EmbeddingService>] = []
+        var rerankers: [ModelRegistry.Entry<RerankService>] = []
+        for model in served {
+            switch model.engine {
+            case let .embedder(embedder):
+                let batcher = EmbeddingBatcher(
+                    configuration: configuration.batching, engine: EmbeddingService.engine(for: embedder),
+                    onBatch: { metrics.recordBatch($0) })
+                let policy = EmbeddingService.InputPolicy(
+                    allowTokenIDs: configuration.allowTokenIDs, maxInputs: configuration.maxClientBatchSize)
+                embedders.append(.init(
+                    names: model.names, service: EmbeddingService(embedder: embedder, batcher: batcher, metrics: metrics, policy: policy)))
+            case let .reranker(reranker):
+                let service = RerankService(reranker: reranker, metrics: metrics, maxQueuedTokens: configuration.batching.maxQueuedTokens)
+                rerankers.append(.init(names: model.names, service: service))
+            }
+        }
+        self.models = ModelRegistry(models: served, embedders: embedders, rerankers: rerankers)
+        self.knowledge = knowledgeStore.flatMap { store in
+            guard let first = embedders.first else { return nil }
+            let embedder = first.service.embedder
             let settings = knowledgeConfiguration ?? KnowledgeBaseConfiguration(
-                model: configuration.reportedModelName,
+                model: first.reportedName,
                 queryInstruction: KnowledgeBaseConfiguration.defaultQueryInstruction(for: embedder.encoder))
-            let kb = KnowledgeBase(store: store, engine: BatchedEngine(embedder: embedder, batcher: batcher), configuration: settings)
-            return KnowledgeService(knowledgeBase: kb, queue: IngestQueue(knowledgeBase: kb))
+            let kb = KnowledgeBase(
+                store: store, engine: BatchedEngine(embedder: embedder, batcher: first.service.batcher), configuration: settings,
+                reranker: rerankers.first.map { QueuedReranker(service: $0.service) })
+            return KnowledgeService(knowledgeBase: kb, queue: IngestQueue(knowledgeBase: kb), names: first.names)
         }
     }
 
-    deinit { batcher.stop() }
+    /// At least one model; with several, each has names and no name is used twice; a store needs an embedder.
+    static func validate(_ models: [ServedModel], knowledge: Bool) throws(ServerSetupError) {
+        if models.isEmpty { throw .badSetting(name: "models", value: "none", expected: "at least one model") }
+        if models.count > 1, let unnamed = models.firstIndex(where: \.names.isEmpty) {
+            throw .badSetting(name: "model \(unnamed + 1)", value: "no name", expected: "a name for each of several models")
+        }
+        var seen = Set<String>()
+        for name in models.flatMap(\.names) where !seen.insert(name).inserted {
+            throw .badSetting(name: "model name", value: "\"\(name)\" (given to two models)", expected: "a name per model; rename one with NAME=PATH")
+        }
+        if knowledge, !models.contains(where: { if case .embedder = $0.engine { true } else { false } }) {
+            throw .badSetting(name: "knowledge base", value: "no embedding model", expected: "an embedding model among --model, or --no-knowledge-base")
+        }
+    }
+
+    deinit { stopEngines() }
+
+    private func stopEngines() { for e in models.embedders { e.service.batcher.stop() } }
 
     /// Listens until SIGTERM or SIGINT (with `handleSignals`), `shutdown()`, or until the calling task is
     /// cancelled; on the first two, in-flight requests finish first. `onReady` gets the base URL (with the bound port when
@@ -61,10 +107,10 @@ public final class EmbeddingServer: Sendable {
         if !configuration.corsOrigins.isEmpty { router.add(middleware: CORSOriginsMiddleware(origins: Set(configuration.corsOrigins))) }
         router.add(middleware: ErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
         router.add(middleware: DrainMiddleware(draining: draining))
+        router.add(middleware: ConcurrencyLimitMiddleware(limit: configuration.maxConcurrentRequests))
         router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
         let routes = Routes(
-            service: EmbeddingService(embedder: embedder, batcher: batcher, metrics: metrics),
-            configuration: configuration, reader: BodyReader(maxBytes: configuration.maxBodyBytes),
+            models: models, metrics: metrics, configuration: configuration, reader: BodyReader(maxBytes: configuration.maxBodyBytes),
             startTime: Int(Date().timeIntervalSince1970), knowledge: knowledge)
         routes.add(to: router)
         // Uploads left queued or half-done by an earlier run start again.
@@ -82,7 +128,7 @@ public final class EmbeddingServer: Sendable {
             services: [DrainingService(app: app, draining: draining)],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [])
         self.group.value = group
-        defer { batcher.stop() }
+        defer { stopEngines() }
         try await group.run()
         await knowledge?.queue.stop()
     }

@@ -11,6 +11,15 @@ struct EmbeddingService: Sendable {
     let embedder: Embedder
     let batcher: EmbeddingBatcher
     let metrics: ServerMetrics
+    let policy: InputPolicy
+
+    /// What requests may send, from `ServerConfiguration`.
+    struct InputPolicy: Sendable {
+        /// Token-id inputs are embedded (with the model's special tokens) only when the operator allows them.
+        var allowTokenIDs = false
+        /// Most inputs one request may hold.
+        var maxInputs = ServerConfiguration.defaultMaxClientBatchSize
+    }
 
     /// Inputs of one request, as texts or as token ids the model sees.
     enum Inputs: Sendable {
@@ -32,6 +41,8 @@ struct EmbeddingService: Sendable {
         var truncate: Bool
         /// The request field holding the inputs, named in errors ("input", "inputs").
         var inputParam: String
+        /// Unit-length vectors; false returns the pooled vectors as the model computed them.
+        var normalize = true
     }
 
     struct Output: Sendable {
@@ -44,6 +55,12 @@ struct EmbeddingService: Sendable {
         guard job.inputs.count > 0 else {
             throw APIError.invalidRequest("\(job.inputParam) is empty; send at least one text", param: job.inputParam)
         }
+        if job.inputs.count > policy.maxInputs {
+            throw APIError.invalidRequest(
+                "\(job.inputParam) has \(job.inputs.count) inputs, more than this server's limit of \(policy.maxInputs) per request; "
+                    + "split them into several requests", param: job.inputParam, code: "too_many_inputs")
+        }
+        if case .tokens = job.inputs, !policy.allowTokenIDs { throw APIError.tokenIDsRefused(param: job.inputParam) }
         do {
             // The engine checks `dimensions` before any work when given no inputs: its rule stays in one place.
             if let n = job.dimensions { _ = try embedder.embed(tokenized: [], options: EmbedOptions(dimensions: n)) }
@@ -53,7 +70,7 @@ struct EmbeddingService: Sendable {
             let results = try await batcher.embed(sequences, costs: costs)
             metrics.recordEmbedded(inputs: results.count, tokens: results.reduce(0) { $0 + $1.tokenCount })
             return Output(
-                vectors: results.map { Self.cut($0.vector, to: job.dimensions) },
+                vectors: results.map { Embedder.finish($0.vector, dimensions: job.dimensions, normalize: job.normalize) },
                 tokenCounts: results.map(\.tokenCount))
         } catch let error as EmbedderError {
             throw APIError(error, inputParam: job.inputParam)
@@ -69,7 +86,8 @@ struct EmbeddingService: Sendable {
             if let i = texts.firstIndex(where: \.isEmpty) { throw .emptyInput(index: i) }
             sequences = texts.map { embedder.tokens(for: $0, instruction: job.instruction) }
         case let .tokens(ids):
-            sequences = ids
+            // Allowed by the operator (`policy`): the client's ids get the special tokens text would get.
+            sequences = ids.map { $0.isEmpty ? $0 : embedder.encoder.withSpecialTokens($0) }
         }
         let vocabulary = embedder.description.vocabularySize, limit = embedder.contextLength
         for (i, ids) in sequences.enumerated() {
@@ -82,19 +100,12 @@ struct EmbeddingService: Sendable {
         return sequences
     }
 
-    /// Matryoshka: keep the first `n` values of a unit vector and make them unit length again.
-    static func cut(_ vector: [Float], to n: Int?) -> [Float] {
-        guard let n, n < vector.count else { return vector }
-        let head = vector.prefix(n)
-        let norm = head.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
-        return norm > 0 ? head.map { Float(Double($0) / norm) } : Array(head)
-    }
-
-    /// The engine as the batcher calls it: vectors at full size, inputs past the context cut (requests that
-    /// did not ask for truncation were refused before queueing).
+    /// The engine as the batcher calls it: pooled vectors at full size, not yet normalised (each request
+    /// normalises and cuts its own), inputs past the context cut (requests that did not ask for truncation were
+    /// refused before queueing).
     static func engine(for embedder: Embedder) -> EmbeddingBatcher.Engine {
         { sequences in
-            try embedder.embed(tokenized: sequences, options: EmbedOptions(truncate: true)).map {
+            try embedder.embed(tokenized: sequences, options: EmbedOptions(truncate: true, normalize: false)).map {
                 EmbeddingBatcher.EngineResult(vector: $0.vector, tokenCount: $0.tokenCount)
             }
         }

@@ -54,6 +54,10 @@ struct HitDTO: Encodable {
     var score: Double
     var vectorScore: Double?
     var keywordScore: Double?
+    /// With `rerank`: the reranker's relevance (also `score`), and the first stage's score and 1-based rank.
+    var rerankScore: Double?
+    var firstStageScore: Double?
+    var firstStageRank: Int?
 
     init(_ r: SearchResult) {
         rank = r.rank
@@ -69,6 +73,9 @@ struct HitDTO: Encodable {
         score = r.score
         vectorScore = r.vectorScore
         keywordScore = r.keywordScore
+        rerankScore = r.rerankScore
+        firstStageScore = r.firstStageScore
+        firstStageRank = r.firstStageRank
     }
 }
 
@@ -76,6 +83,7 @@ struct SearchResponseDTO: Encodable {
     var object = "search"
     var mode: String
     var target: String
+    var reranked: Bool
     var tookMs: Double
     var data: [HitDTO]
 }
@@ -130,6 +138,8 @@ struct SearchRequestDTO: Decodable {
     var metadata: [String: String]?
     var vectorWeight: Double?
     var keywordWeight: Double?
+    var rerank: Bool?
+    var candidates: Int?
 }
 
 enum KnowledgeJSON {

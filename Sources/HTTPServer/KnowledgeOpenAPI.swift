@@ -1,7 +1,10 @@
 /// The knowledge base's routes and the page in the OpenAPI document (docs/knowledge-api.md in prose).
 extension OpenAPIDocument {
     static let knowledgePaths = #"""
-        "/": {"get": {"summary": "The knowledge base's web page (no key needed; it asks for one)", "security": [], "responses": {"200": {"description": "text/html"}}}},
+        "/": {"get": {"summary": "The knowledge base's web page (no key needed; it asks for one)", "security": [], "responses": {"200": {"description": "text/html"}}},
+          "post": {"summary": "TEI's POST /: /embed with the first embedder (/rerank when the server has rerankers only); GET / is the page",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+          "responses": {"200": {"description": "As /embed"}, "400": {"$ref": "#/components/responses/BadRequest"}}}},
         "/v1/kb/collections": {
           "get": {"summary": "List collections with their counts", "responses": {"200": {"description": "{data: [Collection]}"}}},
           "post": {"summary": "Create a collection bound to the served model",
@@ -28,8 +31,10 @@ extension OpenAPIDocument {
             "query": {"type": "string"}, "k": {"type": "integer", "default": 10},
             "mode": {"enum": ["hybrid", "vector", "keyword"], "default": "hybrid"}, "target": {"enum": ["chunks", "documents"], "default": "chunks"},
             "document_ids": {"type": "array", "items": {"type": "integer"}}, "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
-            "vector_weight": {"type": "number", "default": 1}, "keyword_weight": {"type": "number", "default": 1}}}}}},
-          "responses": {"200": {"description": "{object: search, mode, target, took_ms, data: [{rank, document_id, title, source, page, ordinal, start, end, text, highlights: [[start, end]], score, vector_score, keyword_score}]}"},
+            "vector_weight": {"type": "number", "default": 1}, "keyword_weight": {"type": "number", "default": 1},
+            "rerank": {"type": "boolean", "default": false, "description": "Reorder the first stage's best candidates with the server's first reranker; 400 no_reranker without one"},
+            "candidates": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50, "description": "How many first-stage results the reranker reads"}}}}}},
+          "responses": {"200": {"description": "{object: search, mode, target, reranked, took_ms, data: [{rank, document_id, title, source, page, ordinal, start, end, text, highlights: [[start, end]], score, vector_score, keyword_score, rerank_score, first_stage_score, first_stage_rank}]}"},
             "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"description": "No such collection"}}}},
         "/v1/kb/collections/{name}/duplicates": {"get": {"summary": "Clusters of near-duplicate documents (document-vector cosine ≥ threshold, default 0.95)", "responses": {"200": {"description": "{threshold, clusters: [{similarity, documents: [{id, title, source}]}]}"}}}},
 

@@ -7,10 +7,13 @@ import KnowledgeStore
 public struct KnowledgeService: Sendable {
     public let knowledgeBase: KnowledgeBase
     public let queue: IngestQueue
+    /// The names the embedding model answers to; a collection created with one of them uses this model.
+    public let names: [String]
 
-    public init(knowledgeBase: KnowledgeBase, queue: IngestQueue) {
+    public init(knowledgeBase: KnowledgeBase, queue: IngestQueue, names: [String] = []) {
         self.knowledgeBase = knowledgeBase
         self.queue = queue
+        self.names = names
     }
 }
 
@@ -19,21 +22,22 @@ public struct KnowledgeService: Sendable {
 /// uploads in KnowledgeUploadRoutes.
 extension Routes {
     func addKnowledge(to router: Router<Context>, _ kb: KnowledgeService) {
-        addCollectionRoutes(to: router, kb.knowledgeBase)
+        addCollectionRoutes(to: router, kb)
         addDocumentRoutes(to: router, kb)
         addJobRoutes(to: router, kb.knowledgeBase)
         addKnowledgeSearch(to: router, kb.knowledgeBase)
     }
 
     /// `GET|POST /v1/kb/collections`, `GET|DELETE /v1/kb/collections/{name}`.
-    private func addCollectionRoutes(to router: Router<Context>, _ kb: KnowledgeBase) {
+    private func addCollectionRoutes(to router: Router<Context>, _ service: KnowledgeService) {
+        let kb = service.knowledgeBase
         router.get("/v1/kb/collections") { _, _ in
             try await translatingKnowledgeErrors {
                 try KnowledgeJSON.response(ListDTO(data: try await kb.collections().map(CollectionDTO.init)))
             }
         }
         router.post("/v1/kb/collections") { request, _ in
-            try await translatingKnowledgeErrors { try await createCollection(request, kb) }
+            try await translatingKnowledgeErrors { try await createCollection(request, service) }
         }
         router.get("/v1/kb/collections/:name") { _, context in
             try await translatingKnowledgeErrors {
@@ -98,10 +102,11 @@ extension Routes {
     }
 
     /// `POST /v1/kb/collections`: the model, when given, must be the one this server runs.
-    private func createCollection(_ request: Request, _ kb: KnowledgeBase) async throws -> Response {
+    private func createCollection(_ request: Request, _ service: KnowledgeService) async throws -> Response {
+        let kb = service.knowledgeBase
         let body = try reader.decode(
             CreateCollectionRequest.self, from: try await reader.bytes(of: request), decoder: KnowledgeJSON.decoder())
-        if let model = body.model, KnowledgeBase.modelName(of: model) != kb.modelName, !configuration.modelNames.contains(model) {
+        if let model = body.model, KnowledgeBase.modelName(of: model) != kb.modelName, !service.names.contains(model) {
             throw APIError.modelNotFound(model, known: [kb.modelName])
         }
         let encoding: VectorEncoding = try KnowledgeJSON.choice(body.vectorEncoding, param: "vector_encoding", default: .f32)

@@ -18,7 +18,7 @@ extension Routes {
         }
     }
 
-    /// A hybrid, vector or keyword search; `took_ms` is the knowledge base's time, not the request's.
+    /// A hybrid, vector or keyword search, reranked with `rerank: true`; `took_ms` is the knowledge base's time, not the request's.
     private func search(_ request: Request, collection: String, _ kb: KnowledgeBase) async throws -> Response {
         let body = try reader.decode(SearchRequestDTO.self, from: try await reader.bytes(of: request), decoder: KnowledgeJSON.decoder())
         let mode: SearchMode = try KnowledgeJSON.choice(body.mode, param: "mode", default: .hybrid)
@@ -27,9 +27,10 @@ extension Routes {
         let results = try await kb.search(SearchRequest(
             collection: collection, query: body.query, k: body.k ?? 10, mode: mode, target: target,
             filter: SearchFilter(documentIDs: Set(body.documentIds ?? []), metadata: body.metadata ?? [:]),
-            vectorWeight: body.vectorWeight ?? 1, keywordWeight: body.keywordWeight ?? 1))
+            vectorWeight: body.vectorWeight ?? 1, keywordWeight: body.keywordWeight ?? 1,
+            rerank: body.rerank ?? false, candidates: body.candidates ?? 50))
         let ms = Double((clock.now - start) / .microseconds(1)) / 1000
         return try KnowledgeJSON.response(SearchResponseDTO(
-            mode: mode.rawValue, target: target.rawValue, tookMs: ms, data: results.map(HitDTO.init)))
+            mode: mode.rawValue, target: target.rawValue, reranked: body.rerank ?? false, tookMs: ms, data: results.map(HitDTO.init)))
     }
 }

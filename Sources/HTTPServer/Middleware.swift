@@ -3,36 +3,75 @@ import Hummingbird
 
 typealias Context = BasicRequestContext
 
-/// Turns every thrown error into an OpenAI-shaped JSON response. Unknown errors become a bare 500:
-/// their text could hold a path or internals.
+/// Turns every thrown error into a JSON response in the dialect of the route's API family (``ErrorDialect``:
+/// OpenAI's, TEI's or Ollama's shape). Unknown errors become a bare 500: their text could hold a path or internals.
 struct ErrorMiddleware: RouterMiddleware {
     let maxBodyBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return Responses.error(error)
-        } catch let error as HTTPError {
+        } catch {
+            return ErrorDialect.of(request).response(apiError(error, request, context))
+        }
+    }
+
+    private func apiError(_ error: any Error, _ request: Request, _ context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HTTPError:
             switch error.status {
             case .notFound:
                 // A known path asked with a method it does not take: 405, not "no such route".
-                guard Routes.label(for: request.uri.path) != "other" else { return Responses.error(.routeNotFound) }
-                return Responses.error(APIError(
+                guard Routes.label(for: request.uri.path) != "other" else { return .routeNotFound }
+                return APIError(
                     status: .methodNotAllowed,
                     message: "\(request.method.rawValue) is not allowed on \(request.uri.path); GET /openapi.json lists each route's methods",
-                    type: "invalid_request_error", code: "method_not_allowed"))
-            case .contentTooLarge: return Responses.error(.tooLarge(limit: maxBodyBytes))
+                    type: "invalid_request_error", code: "method_not_allowed")
+            case .contentTooLarge: return .tooLarge(limit: maxBodyBytes)
             default:
-                return Responses.error(APIError(
-                    status: error.status, message: error.status.reasonPhrase, type: "invalid_request_error"))
+                return APIError(status: error.status, message: error.status.reasonPhrase, type: "invalid_request_error")
             }
-        } catch is CancellationError {
-            return Responses.error(APIError(status: .init(code: 499), message: "the client went away", type: "server_error"))
-        } catch {
+        case is CancellationError:
+            return APIError(status: .init(code: 499), message: "the client went away", type: "server_error")
+        default:
             context.logger.error("request failed", metadata: ["error": "\(error)"])
-            return Responses.error(.internalError)
+            return .internalError
         }
+    }
+}
+
+/// At most `limit` requests in flight; the next gets 429 with `Retry-After` (TEI's `max_concurrent_requests`).
+struct ConcurrencyLimitMiddleware: RouterMiddleware {
+    let limit: Int
+    let inFlight = Counter()
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Health checks always answer, so a busy server is not taken for a dead one.
+        if request.uri.path == "/health" || request.uri.path == "/ping" { return try await next(request, context) }
+        guard inFlight.add(1) <= limit else {
+            inFlight.add(-1)
+            throw APIError(
+                status: .tooManyRequests, message: "the server is answering \(limit) requests already; retry after 1 s",
+                type: "rate_limit_error", code: "too_many_requests", retryAfter: 1)
+        }
+        defer { inFlight.add(-1) }
+        return try await next(request, context)
+    }
+}
+
+/// An integer shared across tasks.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    /// Adds `delta` and returns the new value.
+    @discardableResult
+    func add(_ delta: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value += delta
+        return value
     }
 }
 

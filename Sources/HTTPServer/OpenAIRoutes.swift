@@ -23,23 +23,30 @@ struct OpenAIEmbeddingsRequest: Decodable, Sendable {
 extension Routes {
     func addOpenAI(to router: Router<Context>) {
         router.post("/v1/embeddings") { request, _ in try await openAIEmbeddings(request) }
+        // TEI also answers OpenAI's route without the version prefix.
+        router.post("/embeddings") { request, _ in try await openAIEmbeddings(request) }
         router.get("/v1/models") { _, _ in
-            Responses.json("{\"object\":\"list\",\"data\":[\(modelObject(configuration.reportedModelName))]}")
+            let list = models.models.map { modelObject($0.reportedName, kind: $0.kind) }.joined(separator: ",")
+            return Responses.json("{\"object\":\"list\",\"data\":[\(list)]}")
         }
         router.get("/v1/models/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            try checkModel(id)
-            return Responses.json(modelObject(id))
+            let only = models.models.count == 1 && models.models[0].names.isEmpty ? models.models.first : nil
+            guard let model = only ?? models.models.first(where: { $0.names.contains(id) }) else {
+                throw APIError.modelNotFound(id, known: models.allNames)
+            }
+            return Responses.json(modelObject(id, kind: model.kind))
         }
     }
 
-    private func modelObject(_ id: String) -> String {
-        "{\"id\":\(Responses.string(id)),\"object\":\"model\",\"created\":\(startTime),\"owned_by\":\"folio\"}"
+    /// OpenAI's model object, with Folio's `kind` ("embedding" or "rerank") added.
+    private func modelObject(_ id: String, kind: String) -> String {
+        "{\"id\":\(Responses.string(id)),\"object\":\"model\",\"created\":\(startTime),\"owned_by\":\"folio\",\"kind\":\"\(kind)\"}"
     }
 
     func openAIEmbeddings(_ request: Request) async throws -> Response {
         let body = try await reader.decode(OpenAIEmbeddingsRequest.self, from: request)
-        try checkModel(body.model)
+        let model = try models.embedder(named: body.model)
         let base64: Bool
         switch body.encodingFormat ?? "float" {
         case "float": base64 = false
@@ -49,7 +56,7 @@ extension Routes {
                 "encoding_format \"\(other)\" is not supported; use \"float\" or \"base64\"", param: "encoding_format")
         }
         let instruction = try Self.instruction(inputType: body.inputType, instruction: body.instruction, param: "input_type")
-        let output = try await service.embed(.init(
+        let output = try await model.service.embed(.init(
             inputs: body.input.inputs, instruction: instruction, dimensions: body.dimensions,
             truncate: body.truncate ?? false, inputParam: "input"))
         var json = "{\"object\":\"list\",\"data\":["
@@ -60,7 +67,7 @@ extension Routes {
             json += "}"
         }
         let tokens = output.totalTokens
-        json += "],\"model\":\(Responses.string(body.model ?? configuration.reportedModelName)),"
+        json += "],\"model\":\(Responses.string(body.model ?? model.reportedName)),"
         json += "\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
         return Responses.json(json)
     }

@@ -9,7 +9,7 @@ enum OpenAPIDocument {
     {
       "openapi": "3.1.0",
       "info": {"title": "Folio embedding server", "version": "0.1.0",
-               "description": "OpenAI-, TEI- and Ollama-compatible text embeddings. With API keys configured, every route except /health needs 'Authorization: Bearer KEY'. Errors are {\"error\": {\"message\", \"type\", \"param\", \"code\"}}."},
+               "description": "OpenAI-, TEI- and Ollama-compatible text embeddings, and Cohere- and TEI-style reranking. With API keys configured, every route except /health needs 'Authorization: Bearer KEY'. Errors are OpenAI's {\"error\": {\"message\", \"type\", \"param\", \"code\"}} on /v1 and /v2 routes and the knowledge base, TEI's {\"error\", \"error_type\"} on TEI's routes, Ollama's {\"error\"} on /api routes."},
       "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
@@ -20,12 +20,28 @@ enum OpenAPIDocument {
             {"type": "string"}, {"type": "array", "items": {"type": "string"}},
             {"type": "array", "items": {"type": "integer"}},
             {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}]},
-          "Texts": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+          "Texts": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+          "RerankRequest": {"type": "object", "required": ["query", "documents"], "properties": {
+            "model": {"type": "string", "description": "A reranker's name; the first reranker when absent"},
+            "query": {"type": "string"},
+            "documents": {"type": "array", "maxItems": 1000, "items": {"oneOf": [{"type": "string"}, {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}]}},
+            "top_n": {"type": "integer", "minimum": 1, "description": "Keep the N best"},
+            "return_documents": {"type": "boolean", "default": false},
+            "instruction": {"type": "string", "description": "Qwen3-Reranker's task (default: the web-search retrieval task)"},
+            "raw_scores": {"type": "boolean", "default": false, "description": "The model's logit instead of its probability"},
+            "truncate": {"type": "boolean", "default": true, "description": "false: a pair over the model's length is a 400"}}},
+          "RerankResponse": {"type": "object", "properties": {
+            "id": {"type": "string"}, "model": {"type": "string"},
+            "results": {"type": "array", "items": {"type": "object", "properties": {
+              "index": {"type": "integer"}, "relevance_score": {"type": "number"},
+              "document": {"type": "object", "properties": {"text": {"type": "string"}}}}}},
+            "usage": {"type": "object", "properties": {"prompt_tokens": {"type": "integer"}, "total_tokens": {"type": "integer"}}},
+            "meta": {"type": "object", "properties": {"api_version": {"type": "object"}, "billed_units": {"type": "object"}}}}}
         },
         "responses": {
           "BadRequest": {"description": "Malformed JSON, an input over the context length (unless truncate), bad dimensions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Unauthorized": {"description": "Missing or wrong API key", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "NotFound": {"description": "Unknown model", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "NotFound": {"description": "Unknown model (a model of the other kind is a 400, code wrong_model_kind)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "TooLarge": {"description": "Body over the size limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Overloaded": {"description": "Queue full; retry after the Retry-After header's seconds", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
@@ -60,8 +76,9 @@ enum OpenAPIDocument {
         "/embed": {"post": {
           "summary": "Text Embeddings Inference embed",
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["inputs"], "properties": {
-            "inputs": {"$ref": "#/components/schemas/Texts"},
-            "normalize": {"type": "boolean", "default": true, "description": "false is refused: vectors are always unit length"},
+            "inputs": {"$ref": "#/components/schemas/Input"},
+            "truncation_direction": {"enum": ["right", "Right"], "default": "right"},
+            "normalize": {"type": "boolean", "default": true, "description": "false returns the pooled vectors as the model computed them"},
             "truncate": {"type": "boolean", "default": false},
             "dimensions": {"type": "integer"},
             "prompt_name": {"enum": ["query", "document"]}}}}}},
@@ -82,6 +99,50 @@ enum OpenAPIDocument {
             "truncate": {"type": "boolean", "default": true}, "dimensions": {"type": "integer"}}}}}},
           "responses": {"200": {"description": "{model, embeddings: [[float]], total_duration, load_duration, prompt_eval_count}"},
             "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/v1/rerank": {"post": {
+          "summary": "Rerank (Cohere, Jina, vLLM and llama.cpp shape): documents scored against the query, best first",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RerankRequest"}}}},
+          "responses": {"200": {"description": "Results best first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RerankResponse"}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+            "404": {"$ref": "#/components/responses/NotFound"}, "413": {"$ref": "#/components/responses/TooLarge"},
+            "429": {"$ref": "#/components/responses/Overloaded"}}}},
+        "/v2/rerank": {"post": {
+          "summary": "Cohere v2 rerank (the cohere SDK's ClientV2.rerank); the same as /v1/rerank with meta.api_version 2",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RerankRequest"}}}},
+          "responses": {"200": {"description": "Results best first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RerankResponse"}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+            "404": {"$ref": "#/components/responses/NotFound"}, "413": {"$ref": "#/components/responses/TooLarge"},
+            "429": {"$ref": "#/components/responses/Overloaded"}}}},
+        "/rerank": {"post": {
+          "summary": "Text Embeddings Inference rerank, with the first reranker (truncate defaults to false, as in TEI)",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["query", "texts"], "properties": {
+            "query": {"type": "string"}, "texts": {"type": "array", "items": {"type": "string"}},
+            "raw_scores": {"type": "boolean", "default": false}, "return_text": {"type": "boolean", "default": false},
+            "truncate": {"type": "boolean", "default": false}, "truncation_direction": {"enum": ["right", "Right"], "default": "right"}}}}}},
+          "responses": {"200": {"description": "Best first", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {
+              "index": {"type": "integer"}, "score": {"type": "number"}, "text": {"type": "string"}}}}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"}, "413": {"$ref": "#/components/responses/TooLarge"}, "429": {"$ref": "#/components/responses/Overloaded"}}}},
+        "/embeddings": {"post": {"summary": "The same as /v1/embeddings (TEI serves OpenAI's route without the version prefix too)",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["input"]}}}},
+          "responses": {"200": {"description": "As /v1/embeddings"}, "400": {"$ref": "#/components/responses/BadRequest"}}}},
+        "/invocations": {"post": {"summary": "TEI's SageMaker route: the same as POST /",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+          "responses": {"200": {"description": "As /embed"}, "400": {"$ref": "#/components/responses/BadRequest"}}}},
+        "/decode": {"post": {"summary": "Text Embeddings Inference decode: token ids to text",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["ids"], "properties": {
+            "ids": {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}]},
+            "skip_special_tokens": {"type": "boolean", "default": true}}}}}},
+          "responses": {"200": {"description": "One string per id sequence", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"}}}},
+        "/ping": {"get": {"summary": "TEI's health check (200, empty body)", "responses": {"200": {"description": "Healthy"}}}},
+        "/api/embeddings": {"post": {"summary": "Ollama's older embeddings route: {model, prompt} -> {embedding} (not normalised, as in Ollama)",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"model": {"type": "string"}, "prompt": {"type": "string"}}}}}},
+          "responses": {"200": {"description": "{embedding: [float]}"}, "400": {"description": "{error: message}"}, "404": {"description": "{error: message}"}}}},
+        "/api/tags": {"get": {"summary": "Ollama's model list: the embedding models as name:latest", "responses": {"200": {"description": "{models: [{name, model, modified_at, size, digest, details}]}"}}}},
+        "/api/ps": {"get": {"summary": "Ollama's running models: the embedding models", "responses": {"200": {"description": "{models: [...]}"}}}},
+        "/api/show": {"post": {"summary": "Ollama's model details", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"model": {"type": "string"}}}}}},
+          "responses": {"200": {"description": "{modelfile, parameters, template, details, model_info, capabilities}"}, "404": {"description": "{error: message}"}}}},
+        "/api/version": {"get": {"summary": "Ollama's version route: Folio's version", "responses": {"200": {"description": "{version}"}}}},
         "/health": {"get": {"summary": "200 once the server answers; needs no key", "security": [], "responses": {"200": {"description": "{status: ok}"}}}},
         "/metrics": {"get": {"summary": "Prometheus text: requests by route and status, latency histograms, tokens, batch sizes, queue depth", "responses": {"200": {"description": "text/plain; version=0.0.4"}}}},
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}

@@ -52,14 +52,6 @@ enum Responses {
         let data = (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8)
         return String(decoding: data, as: UTF8.self)
     }
-
-    static func error(_ e: APIError) -> Response {
-        var body = "{\"error\":{\"message\":\(string(e.message)),\"type\":\(string(e.type)),"
-        body += "\"param\":\(e.param.map(string) ?? "null"),\"code\":\(e.code.map(string) ?? "null")}}"
-        var response = json(body, status: e.status)
-        if let seconds = e.retryAfter { response.headers[.retryAfter] = "\(seconds)" }
-        return response
-    }
 }
 
 /// Reads and decodes a JSON body within the size limit; every failure is an `APIError`.

@@ -3,7 +3,8 @@ import Hummingbird
 
 /// What the route handlers share. Each route group lives in its own file as an extension.
 struct Routes: Sendable {
-    let service: EmbeddingService
+    let models: ModelRegistry
+    let metrics: ServerMetrics
     let configuration: ServerConfiguration
     let reader: BodyReader
     /// Unix seconds at start, reported as the model's `created`.
@@ -14,7 +15,8 @@ struct Routes: Sendable {
     /// Every path the server answers, for metrics labels and the OpenAPI test.
     static let paths: Set<String> = [
         "/health", "/metrics", "/openapi.json", "/v1/embeddings", "/v1/models", "/embed", "/tokenize", "/info",
-        "/api/embed", "/", "/app.js", "/app.css",
+        "/api/embed", "/", "/app.js", "/app.css", "/v1/rerank", "/v2/rerank", "/rerank",
+        "/embeddings", "/decode", "/ping", "/invocations", "/api/embeddings", "/api/tags", "/api/show", "/api/ps", "/api/version",
     ]
 
     /// The metrics label of a path: a fixed route, a knowledge-base route with its names and ids replaced by
@@ -41,20 +43,17 @@ struct Routes: Sendable {
         addOpenAI(to: router)
         addTEI(to: router)
         addOllama(to: router)
+        addRerank(to: router)
         addPage(to: router)
         if let knowledge { addKnowledge(to: router, knowledge) }
         router.get("/health") { _, _ in Responses.json("{\"status\":\"ok\"}") }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: service.metrics.render(queue: service.batcher.queueDepth))))
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render(
+                    queue: models.embedders.map(\.service.batcher.queueDepth).reduce((0, 0)) { ($0.0 + $1.inputs, $0.1 + $1.tokens) },
+                    rerankQueueTokens: models.rerankers.reduce(0) { $0 + $1.service.queueTokens }))))
         }
         router.get("/openapi.json") { _, _ in Responses.json(OpenAPIDocument.json) }
-    }
-
-    /// A request may name the model (OpenAI and Ollama require it); a name the server does not answer to is 404.
-    func checkModel(_ name: String?) throws {
-        guard let name, !configuration.modelNames.isEmpty, !configuration.modelNames.contains(name) else { return }
-        throw APIError.modelNotFound(name, known: configuration.modelNames)
     }
 }

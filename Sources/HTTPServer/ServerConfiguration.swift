@@ -14,18 +14,26 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var allowNoAuth: Bool
     /// Origins allowed to call the API from a browser. Empty turns CORS off (no CORS headers at all).
     public var corsOrigins: [String]
-    /// Names the model answers to in `model` fields; the first is reported. Requests naming another
-    /// model get 404. Empty answers to any name and reports "folio".
-    public var modelNames: [String]
     /// Largest request body in bytes; larger bodies get 413.
     public var maxBodyBytes: Int
+    /// Embed token-id inputs (`[[id, ...]]`) as this model's ids. Off by default: a client tokenizing for another
+    /// model (LangChain's OpenAIEmbeddings sends tiktoken ids) would get wrong vectors with no error, so such
+    /// requests get a 400 that names the cause instead.
+    public var allowTokenIDs: Bool
+    /// Most inputs one embedding request may hold (TEI's `max_client_batch_size`; OpenAI's limit is 2048).
+    public var maxClientBatchSize: Int
+    /// Most requests in flight at once; more get 429 (TEI's `max_concurrent_requests`).
+    public var maxConcurrentRequests: Int
+
+    public static let defaultMaxClientBatchSize = 2048
     /// How requests share the engine.
     public var batching: BatchingConfiguration
 
     /// Every setting defaults to a safe local server: loopback, port 8080, no keys, no CORS, 32 MiB bodies.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, apiKeys: [String] = [], allowNoAuth: Bool = false,
-        corsOrigins: [String] = [], modelNames: [String] = [], maxBodyBytes: Int = 32 << 20,
+        corsOrigins: [String] = [], maxBodyBytes: Int = 32 << 20, allowTokenIDs: Bool = false,
+        maxClientBatchSize: Int = defaultMaxClientBatchSize, maxConcurrentRequests: Int = 512,
         batching: BatchingConfiguration = .init()
     ) {
         self.host = host
@@ -33,25 +41,11 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.apiKeys = apiKeys
         self.allowNoAuth = allowNoAuth
         self.corsOrigins = corsOrigins
-        self.modelNames = modelNames
         self.maxBodyBytes = maxBodyBytes
+        self.allowTokenIDs = allowTokenIDs
+        self.maxClientBatchSize = maxClientBatchSize
+        self.maxConcurrentRequests = maxConcurrentRequests
         self.batching = batching
-    }
-
-    /// The name responses report.
-    public var reportedModelName: String { modelNames.first ?? "folio" }
-
-    /// Names a model is known by from its path: the file or folder name, and for a file also the name
-    /// without its extension (`qwen3-0.6b-q8_0.gguf` answers to `qwen3-0.6b-q8_0` too).
-    public static func modelNames(forPath path: String) -> [String] {
-        var trimmed = Substring(path)
-        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        let last = String(trimmed.split(separator: "/").last ?? trimmed)
-        var names = [last]
-        if let dot = last.lastIndex(of: "."), dot != last.startIndex, last.lowercased().hasSuffix(".gguf") {
-            names.append(String(last[..<dot]))
-        }
-        return names
     }
 
     /// True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost).
@@ -65,6 +59,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public func validate() throws(ServerSetupError) {
         if !isLoopback && apiKeys.isEmpty && !allowNoAuth { throw .unprotectedAddress(host: host) }
         if !(0 ... 65535).contains(port) { throw .badSetting(name: "port", value: "\(port)", expected: "0 to 65535") }
+        if maxClientBatchSize < 1 { throw .badSetting(name: "max client batch size", value: "\(maxClientBatchSize)", expected: "at least 1") }
+        if maxConcurrentRequests < 1 {
+            throw .badSetting(name: "max concurrent requests", value: "\(maxConcurrentRequests)", expected: "at least 1")
+        }
         if apiKeys.contains(where: \.isEmpty) { throw .badSetting(name: "api key", value: "\"\"", expected: "a non-empty key") }
         try batching.validate()
     }

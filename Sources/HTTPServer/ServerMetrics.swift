@@ -34,6 +34,8 @@ final class ServerMetrics: @unchecked Sendable {
     private var engineSeconds = 0.0
     private var embeddedInputs = 0
     private var embeddedTokens = 0
+    private var rerankedDocuments = 0
+    private var rerankedTokens = 0
 
     func recordRequest(route: String, method: String, status: Int, seconds: Double) {
         lock.lock(); defer { lock.unlock() }
@@ -54,8 +56,14 @@ final class ServerMetrics: @unchecked Sendable {
         embeddedTokens += tokens
     }
 
-    /// The exposition text; `queue` is read from the batcher at scrape time.
-    func render(queue: (inputs: Int, tokens: Int)) -> String {
+    func recordReranked(documents: Int, tokens: Int) {
+        lock.lock(); defer { lock.unlock() }
+        rerankedDocuments += documents
+        rerankedTokens += tokens
+    }
+
+    /// The exposition text; `queue` (the embedders' batchers) and `rerankQueueTokens` are read at scrape time.
+    func render(queue: (inputs: Int, tokens: Int), rerankQueueTokens: Int = 0) -> String {
         lock.lock(); defer { lock.unlock() }
         var out = Self.header("folio_http_requests_total", "HTTP requests answered, by route, method and status.", "counter")
         for (key, n) in requests.sorted(by: { $0.key < $1.key }) {
@@ -69,6 +77,10 @@ final class ServerMetrics: @unchecked Sendable {
         out += Self.sample("folio_embedded_inputs_total", "Inputs embedded.", "counter", embeddedInputs)
         out += Self.sample(
             "folio_embedded_tokens_total", "Tokens embedded (special tokens and instructions included).", "counter", embeddedTokens)
+        out += Self.sample("folio_reranked_documents_total", "Documents scored by rerankers.", "counter", rerankedDocuments)
+        out += Self.sample(
+            "folio_reranked_tokens_total", "Tokens of the (query, document) pairs rerankers read, templates included.", "counter",
+            rerankedTokens)
         out += Self.header("folio_batch_inputs", "Inputs per engine call.", "histogram")
         out += Self.lines("folio_batch_inputs", batchInputs, labels: "")
         out += Self.header("folio_batch_tokens", "Tokens per engine call.", "histogram")
@@ -76,6 +88,7 @@ final class ServerMetrics: @unchecked Sendable {
         out += Self.sample("folio_engine_seconds_total", "Time the engine spent embedding.", "counter", engineSeconds)
         out += Self.sample("folio_queue_inputs", "Inputs waiting for the engine.", "gauge", queue.inputs)
         out += Self.sample("folio_queue_tokens", "Tokens waiting for the engine.", "gauge", queue.tokens)
+        out += Self.sample("folio_rerank_queue_tokens", "Tokens of rerank requests waiting or running.", "gauge", rerankQueueTokens)
         return out
     }
 

@@ -1,17 +1,32 @@
 import Foundation
 import Hummingbird
 
-/// Text Embeddings Inference's `POST /embed`, `POST /tokenize` and `GET /info`, so TEI clients work unchanged.
+/// Text Embeddings Inference's routes, so TEI clients work unchanged: `POST /embed` (also `POST /` and
+/// `/invocations`, as TEI maps them for an embedding model), `/tokenize`, `/decode`, `GET /info` and `/ping`.
+/// Errors are TEI's `{"error", "error_type"}` (``ErrorDialect``).
 struct TEIEmbedRequest: Decodable, Sendable {
     var inputs: InputValue
     var normalize: Bool?
     var truncate: Bool?
+    var truncationDirection: String?
     var dimensions: Int?
     var promptName: String?
 
     enum CodingKeys: String, CodingKey {
         case inputs, normalize, truncate, dimensions
+        case truncationDirection = "truncation_direction"
         case promptName = "prompt_name"
+    }
+}
+
+/// `{"ids": [id, ...] | [[id, ...], ...], "skip_special_tokens": true}`
+struct TEIDecodeRequest: Decodable, Sendable {
+    var ids: InputValue
+    var skipSpecialTokens: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case ids
+        case skipSpecialTokens = "skip_special_tokens"
     }
 }
 
@@ -50,31 +65,60 @@ struct TEIToken: Encodable {
 extension Routes {
     func addTEI(to router: Router<Context>) {
         router.post("/embed") { request, _ in try await teiEmbed(request) }
+        // TEI answers `POST /` and `/invocations` (SageMaker's route) with the model's own task.
+        for path in ["/", "/invocations"] {
+            router.post(RouterPath(path)) { request, _ in
+                try await models.embedders.isEmpty && !models.rerankers.isEmpty ? teiRerank(request) : teiEmbed(request)
+            }
+        }
         router.post("/tokenize") { request, _ in try await teiTokenize(request) }
+        router.post("/decode") { request, _ in try await teiDecode(request) }
         router.get("/info") { _, _ in try Responses.json(encoding: info()) }
+        // TEI's health check for SageMaker: 200 with an empty body.
+        router.get("/ping") { _, _ in Response(status: .ok) }
     }
 
     func teiEmbed(_ request: Request) async throws -> Response {
         let body = try await reader.decode(TEIEmbedRequest.self, from: request)
-        if body.normalize == false {
-            // The engine returns unit vectors only; answering normalised vectors here would silently ignore the flag.
-            throw APIError.invalidRequest(
-                "normalize: false is not supported; Folio returns unit-length vectors (omit normalize or send true)",
-                param: "normalize")
-        }
+        try Self.checkTruncationDirection(body.truncationDirection)
         let instruction = try Self.instruction(inputType: body.promptName, instruction: nil, param: "prompt_name")
-        let output = try await service.embed(.init(
-            inputs: .texts(try body.inputs.texts(param: "inputs")), instruction: instruction,
-            dimensions: body.dimensions, truncate: body.truncate ?? false, inputParam: "inputs"))
+        let output = try await models.embedder(named: nil).service.embed(.init(
+            inputs: body.inputs.inputs, instruction: instruction, dimensions: body.dimensions,
+            truncate: body.truncate ?? false, inputParam: "inputs", normalize: body.normalize ?? true))
         var json = ""
         Responses.floatArrays(output.vectors, into: &json)
         return Responses.json(json)
     }
 
+    /// TEI cuts at the end ("right", its default; huggingface_hub sends lowercase, older TEI capitalised).
+    static func checkTruncationDirection(_ direction: String?) throws {
+        guard let direction, direction.lowercased() != "right" else { return }
+        throw APIError.invalidRequest(
+            "truncation_direction \"\(direction)\" is not supported; inputs are cut at their end (\"right\")",
+            param: "truncation_direction")
+    }
+
+    /// The text of each id sequence; `skip_special_tokens` (default true) drops `<|endoftext|>`, `[CLS]` and the like.
+    func teiDecode(_ request: Request) async throws -> Response {
+        let body = try await reader.decode(TEIDecodeRequest.self, from: request)
+        guard case let .tokens(sequences) = body.ids.inputs, !sequences.isEmpty else {
+            throw APIError.invalidRequest("ids must be an array of token ids or an array of arrays of them", param: "ids")
+        }
+        let tokenizer = try models.embedder(named: nil).service.embedder.encoder.tokenizer
+        for ids in sequences {
+            if let bad = ids.first(where: { $0 < 0 || Int($0) >= tokenizer.vocabularySize }) {
+                throw APIError.invalidRequest(
+                    "token id \(bad) is outside this model's vocabulary of \(tokenizer.vocabularySize) ids", param: "ids",
+                    code: "invalid_token")
+            }
+        }
+        return try Responses.json(encoding: sequences.map { tokenizer.decode($0, skipSpecialTokens: body.skipSpecialTokens ?? true) })
+    }
+
     func teiTokenize(_ request: Request) async throws -> Response {
         let body = try await reader.decode(TEITokenizeRequest.self, from: request)
         let instruction = try Self.instruction(inputType: body.promptName, instruction: nil, param: "prompt_name")
-        let encoder = service.embedder.encoder
+        let encoder = try models.embedder(named: nil).service.embedder.encoder
         let special = encoder.tokenizer.specialTokenIDs.union(encoder.appendedEOS.map { [$0] } ?? [])
         let tokens = try body.inputs.texts(param: "inputs").map { text in
             encoder.ids(for: text, instruction: instruction, raw: !(body.addSpecialTokens ?? true)).map { id in
@@ -86,24 +130,45 @@ extension Routes {
         return try Responses.json(encoding: tokens)
     }
 
-    /// TEI's `/info` fields that clients read (max input length and batch limits), plus Folio's model facts.
+    /// TEI's `/info`, every field with TEI's type, for the first embedder (or, on a server with rerankers only, the
+    /// first reranker). `model_dtype` is the arithmetic's type, as TEI's (`float32`, or `bfloat16` under
+    /// `--precision bf16`); Folio adds `weight_type` (the stored type of most tensors, e.g. `Q8_0`) and `rerank_model`
+    /// (the reranker rerank routes and knowledge-base search use by default, null when none is loaded).
     func info() -> [String: JSONValue] {
-        let d = service.embedder.description
-        let dtype = d.tensorTypes.max { $0.value < $1.value }?.key.lowercased() ?? "unknown"
-        return [
-            "model_id": .string(configuration.reportedModelName),
+        var fields: [String: JSONValue] = [
             "model_sha": .null,
-            "model_dtype": .string(dtype),
-            "model_type": .object(["embedding": .object(["pooling": .string(d.pooling == .lastToken ? "last_token" : d.pooling.rawValue)])]),
-            "architecture": .string(d.architecture),
-            "dimension": .int(service.embedder.dimension),
-            "max_input_length": .int(service.embedder.contextLength),
+            "max_concurrent_requests": .int(configuration.maxConcurrentRequests),
             "max_batch_tokens": .int(configuration.batching.maxBatchTokens),
-            "max_client_batch_size": .null,
-            "max_concurrent_requests": .null,
-            "tokenization_workers": .null,
+            "max_batch_requests": .null,
+            "max_client_batch_size": .int(configuration.maxClientBatchSize),
+            "auto_truncate": .bool(false),
+            "tokenization_workers": .int(ProcessInfo.processInfo.activeProcessorCount),
             "version": .string(EmbeddingServer.version),
+            "sha": .null,
+            "docker_label": .null,
+            "rerank_model": models.rerankers.first.map { .string($0.reportedName) } ?? .null,
         ]
+        if let d = models.embedders.first?.service.embedder.description ?? models.rerankers.first?.service.reranker.description {
+            fields["weight_type"] = .string(d.tensorTypes.max { $0.value < $1.value }?.key ?? "unknown")
+            fields["architecture"] = .string(d.architecture)
+        }
+        if let first = models.embedders.first {
+            let embedder = first.service.embedder, d = embedder.description
+            fields["model_id"] = .string(first.reportedName)
+            fields["served_model_name"] = .string(first.reportedName)
+            fields["model_dtype"] = .string(embedder.precisionUsed == .bf16 ? "bfloat16" : "float32")
+            fields["model_type"] = .object(["embedding": .object(["pooling": .string(d.pooling == .lastToken ? "last_token" : d.pooling.rawValue)])])
+            fields["dimension"] = .int(embedder.dimension)
+            fields["max_input_length"] = .int(embedder.contextLength)
+        } else if let first = models.rerankers.first {
+            fields["model_id"] = .string(first.reportedName)
+            fields["served_model_name"] = .string(first.reportedName)
+            fields["model_dtype"] = .string(first.service.reranker.configuration.precision == .bf16 ? "bfloat16" : "float32")
+            fields["model_type"] = .object(["reranker": .object(["id2label": .object(["0": .string("LABEL_0")]),
+                                                                 "label2id": .object(["LABEL_0": .int(0)])])])
+            fields["max_input_length"] = .int(first.service.reranker.maxTokens)
+        }
+        return fields
     }
 }
 

@@ -10,7 +10,7 @@ struct ConcurrencyTests {
     @Test("64 concurrent clients get the vectors a single request gets")
     func concurrentEqualsSingle() async throws {
         // A small engine budget so requests really share and split engine calls.
-        try await LiveServer.with(ServerConfiguration(batching: .init(maxBatchTokens: 160))) { server in
+        try await LiveServer.with(ServerConfiguration(maxClientBatchSize: bigRequestInputs, batching: .init(maxBatchTokens: 160))) { server in
             let texts = reference.inputs.map(\.text)
             var single: [[Float]] = []
             for text in texts {
@@ -49,7 +49,7 @@ struct ConcurrencyTests {
     @Test("A short request queued behind a large one is answered first")
     func shortRequestsOvertake() async throws {
         // 64-token engine calls: the large request needs dozens of them; the short one needs one.
-        let config = ServerConfiguration(batching: .init(maxBatchTokens: 64, agingLimit: .seconds(60)))
+        let config = ServerConfiguration(maxClientBatchSize: bigRequestInputs, batching: .init(maxBatchTokens: 64, agingLimit: .seconds(60)))
         try await LiveServer.with(config) { server in
             let texts = (0 ..< bigRequestInputs).map { "a long passage number \($0) that waits its turn in the queue" }
             let large = Task { () -> (LiveServer.Reply, ContinuousClock.Instant) in
@@ -72,7 +72,7 @@ struct ConcurrencyTests {
 
     @Test("Shutdown lets a queued request finish, then refuses new ones and stops")
     func gracefulShutdown() async throws {
-        let live = try await LiveServer.start(ServerConfiguration(batching: .init(maxBatchTokens: 64)))
+        let live = try await LiveServer.start(ServerConfiguration(maxClientBatchSize: bigRequestInputs, batching: .init(maxBatchTokens: 64)))
         let texts = (0 ..< bigRequestInputs).map { "passage \($0) finishing during shutdown" }
         let inFlight = Task { try await live.post("/v1/embeddings", json: ["input": texts]) }
         var queued = false

@@ -9,13 +9,13 @@ import FoundationNetworking
 
 /// A server with a knowledge base in a fresh SQLite file.
 func withKnowledgeServer<T>(
-    _ configuration: ServerConfiguration = .init(modelNames: ["qwen3-tiny-gqa2"]), _ body: (LiveServer) async throws -> T
+    _ configuration: ServerConfiguration = .init(), models: [ServedModel]? = nil, _ body: (LiveServer) async throws -> T
 ) async throws -> T {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("folio-http-kb-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let store = try SQLiteStore(path: folder.appendingPathComponent("knowledge.sqlite").path)
-    let server = try await LiveServer.start(configuration, knowledgeStore: store)
+    let server = try await LiveServer.start(configuration, names: ["qwen3-tiny-gqa2"], models: models, knowledgeStore: store)
     do {
         let result = try await body(server)
         await server.stop()
@@ -141,7 +141,7 @@ struct KnowledgeRoutesTests {
 
     @Test("With API keys the page is public but every knowledge-base route needs the key")
     func auth() async throws {
-        try await withKnowledgeServer(.init(apiKeys: ["secret"], modelNames: ["qwen3-tiny-gqa2"])) { server in
+        try await withKnowledgeServer(.init(apiKeys: ["secret"])) { server in
             let page = try await server.get("/")
             #expect(page.status == 200)
             #expect(page.headers["content-type"]?.hasPrefix("text/html") == true)

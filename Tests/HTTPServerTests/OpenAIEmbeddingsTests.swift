@@ -31,9 +31,9 @@ struct OpenAIEmbeddingsTests {
         }
     }
 
-    @Test("A single string, token ids and arrays of token ids give the same vectors as text")
+    @Test("With --allow-token-ids, a single string, token ids and arrays of token ids give the same vectors as text")
     func inputShapes() async throws {
-        try await LiveServer.with { server in
+        try await LiveServer.with(ServerConfiguration(allowTokenIDs: true)) { server in
             let first = reference.inputs[0]
             let single = try await server.post("/v1/embeddings", json: ["input": first.text, "encoding_format": "float"])
             #expect(cosine(vectors(single).first ?? [], first.embedding) >= 0.9999)
@@ -45,6 +45,29 @@ struct OpenAIEmbeddingsTests {
             let got = vectors(many)
             #expect(got.count == reference.inputs.count)
             for (v, ref) in zip(got, reference.inputs) { #expect(cosine(v, ref.embedding) >= 0.9999, "\(ref.label)") }
+            // Ids as `encode(text, add_special_tokens=False)` gives them: the server adds <|endoftext|> as for text,
+            // and counts it in usage.
+            let bare = reference.inputs.map { Array($0.token_ids.dropLast()).map(Int.init) }
+            #expect(reference.inputs.allSatisfy { $0.token_ids.last == tinyEmbedder.encoder.appendedEOS })
+            let added = try await server.post("/v1/embeddings", json: ["input": bare, "encoding_format": "float"])
+            for (v, ref) in zip(vectors(added), reference.inputs) { #expect(cosine(v, ref.embedding) >= 0.9999, "\(ref.label) without EOS") }
+            let usage = added.object["usage"] as? [String: Any]
+            #expect(usage?["prompt_tokens"] as? Int == reference.inputs.reduce(0) { $0 + $1.token_ids.count })
+        }
+    }
+
+    @Test("By default token ids are refused with a 400 that names LangChain's setting and the server option")
+    func tokenIDsRefused() async throws {
+        try await LiveServer.with { server in
+            // What LangChain's OpenAIEmbeddings sends for "hello world" by default: tiktoken cl100k ids.
+            let reply = try await server.post("/v1/embeddings", json: ["input": [[15339, 1917]], "model": "text-embedding-ada-002"])
+            expectOpenAIShape(reply, status: 400)
+            #expect(reply.error["code"] as? String == "token_ids_not_allowed")
+            let message = reply.error["message"] as? String ?? ""
+            #expect(message.contains("check_embedding_ctx_length=False") && message.contains("--allow-token-ids"), "\(message)")
+            let tei = try await server.post("/embed", json: ["inputs": [15339, 1917]])
+            #expect(tei.status == 400)
+            #expect(tei.object["error_type"] as? String == "Validation")
         }
     }
 
@@ -110,8 +133,7 @@ struct OpenAIEmbeddingsTests {
 
     @Test("GET /v1/models lists the served model; the model answers to its aliases")
     func models() async throws {
-        let config = ServerConfiguration(modelNames: ["folio-tiny"] + ServerConfiguration.modelNames(forPath: tinyModelPath))
-        try await LiveServer.with(config) { server in
+        try await LiveServer.with(names: ["folio-tiny"] + ServedModel.names(forPath: tinyModelPath)) { server in
             let list = try await server.get("/v1/models")
             #expect(list.status == 200)
             let data = list.object["data"] as? [[String: Any]] ?? []

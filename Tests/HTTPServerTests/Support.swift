@@ -57,19 +57,35 @@ func cosine(_ a: [Float], _ b: [Float]) -> Double {
     return dot / (na.squareRoot() * nb.squareRoot())
 }
 
+/// Every error body: `{"error": {"message", "type", "param", "code"}}`, no path or trace.
+func expectOpenAIShape(_ reply: LiveServer.Reply, status: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(reply.status == status, sourceLocation: sourceLocation)
+    let error = reply.error
+    #expect(error["message"] is String, "\(reply.text)", sourceLocation: sourceLocation)
+    #expect(error["type"] is String, sourceLocation: sourceLocation)
+    #expect(error.keys.contains("param") && error.keys.contains("code"), sourceLocation: sourceLocation)
+    for leak in ["/work", "/tmp", ".swift", "Fixtures", "qwen3-tiny-gqa2/", "Thread", "0x"] {
+        #expect(!reply.text.contains(leak), "leaks \(leak): \(reply.text)", sourceLocation: sourceLocation)
+    }
+    #expect(reply.headers["content-type"]?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
+}
+
 /// A real server on 127.0.0.1 and a free port, talked to over HTTP.
 struct LiveServer {
     let baseURL: String
     let server: EmbeddingServer
     let task: Task<Void, any Error>
 
+    /// One embedder (`embedder`, answering to `names`), or the given `models`.
     static func start(
-        _ configuration: ServerConfiguration = .init(), embedder: Embedder = tinyEmbedder,
-        knowledgeStore: (any KnowledgeStore)? = nil
+        _ configuration: ServerConfiguration = .init(), embedder: Embedder = tinyEmbedder, names: [String] = [],
+        models: [ServedModel]? = nil, knowledgeStore: (any KnowledgeStore)? = nil
     ) async throws -> LiveServer {
         var configuration = configuration
         configuration.port = 0
-        let server = try EmbeddingServer(embedder: embedder, configuration: configuration, knowledgeStore: knowledgeStore)
+        let server = try EmbeddingServer(
+            models: models ?? [ServedModel(.embedder(embedder), names: names)], configuration: configuration,
+            knowledgeStore: knowledgeStore)
         let (urls, continuation) = AsyncStream<String>.makeStream()
         let task = Task {
             defer { continuation.finish() }
@@ -87,8 +103,11 @@ struct LiveServer {
     }
 
     /// Runs `body` against a fresh server and stops it afterwards.
-    static func with<T>(_ configuration: ServerConfiguration = .init(), _ body: (LiveServer) async throws -> T) async throws -> T {
-        let server = try await start(configuration)
+    static func with<T>(
+        _ configuration: ServerConfiguration = .init(), names: [String] = [], models: [ServedModel]? = nil,
+        _ body: (LiveServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(configuration, names: names, models: models)
         do {
             let result = try await body(server)
             await server.stop()

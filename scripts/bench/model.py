@@ -51,13 +51,19 @@ def model_paths(cache: Path, layers: int) -> dict:
             "q4_k_m": root / "q4_k_m.gguf", "tokenizer": root / "hf" / "tokenizer.json"}
 
 
-def ensure_model(cache: Path, layers: int, log=print) -> dict:
-    """Makes whatever files are missing (a file appears only once complete) and returns model_paths."""
+def ensure_hf(cache: Path, layers: int, log=print) -> Path:
+    """Makes the HF folder if it is missing and returns it (what PyTorch and Folio's folder engines read)."""
+    ensure_model(cache, layers, log, files=("hf",))
+    return model_paths(cache, layers)["hf"]
+
+
+def ensure_model(cache: Path, layers: int, log=print, files=("hf", "f16", "bf16", "q8_0", "q4_k_m")) -> dict:
+    """Makes whatever of `files` is missing (a file appears only once complete) and returns model_paths."""
     p = model_paths(cache, layers)
     s = spec(layers)
-    need_hf = not (p["hf"] / "model.safetensors").exists()
-    need_f16 = not p["f16"].exists()
-    need_bf16 = not p["bf16"].exists()
+    need_hf = "hf" in files and not (p["hf"] / "model.safetensors").exists()
+    need_f16 = not p["f16"].exists() and any(f in files for f in ("f16", *QUANTS))
+    need_bf16 = "bf16" in files and not p["bf16"].exists()
     if need_hf or need_f16 or need_bf16:
         t = time.time()
         log(f"making {s.name}: random weights (seed {SEED}) ...")
@@ -87,7 +93,7 @@ def ensure_model(cache: Path, layers: int, log=print) -> dict:
             log(f"  bf16.gguf written ({time.time() - t:.0f} s)")
         del w
     for name, ftype in QUANTS.items():
-        if not p[name].exists():
+        if name in files and not p[name].exists():
             t = time.time()
             tmp = p[name].with_suffix(".partial")
             llama_quantize(p["f16"], tmp, ftype)

@@ -184,7 +184,7 @@ function setUpKeyDialog() {
 function renderModel() {
   const info = state.info;
   const pooling = info.model_type?.embedding?.pooling;
-  const kind = [info.architecture, pooling && `${pooling.replace("_", "-")} pooling`, info.model_dtype]
+  const kind = [info.architecture, pooling && `${pooling.replace("_", "-")} pooling`, info.weight_type ?? info.model_dtype]
     .filter(Boolean).join(", ");
   $("model").replaceChildren(
     el("span", { class: "model-name" }, info.model_id ?? "unknown model"),
@@ -192,6 +192,14 @@ function renderModel() {
     el("span", { class: "chip", title: "Context length in tokens" }, `${info.max_input_length} tokens`),
     kind ? el("span", { class: "chip", title: "Model type" }, kind) : null,
   );
+  // The second stage of search: on offer when the server has a reranker (`rerank_model` in /info).
+  const reranker = info.rerank_model ?? null;
+  $("search-rerank").disabled = !reranker;
+  if (!reranker) $("search-rerank").checked = false;
+  $("rerank-note").textContent = reranker ? `(${reranker})` : "(no reranker loaded)";
+  $("search-rerank").closest("label").title = reranker
+    ? `Reorder the best 50 results with ${reranker}`
+    : "No reranker loaded: start folio serve with a second --model naming a reranker";
   $("create-model").value = info.model_id ?? "";
   $("create-dimensions").max = info.dimension;
   $("create-dimensions").placeholder = String(info.dimension);
@@ -541,14 +549,16 @@ async function search(event) {
   if (!query) return;
   clearError();
   const mode = document.querySelector('input[name="mode"]:checked').value;
+  const rerank = $("search-rerank").checked;
   $("search-summary").textContent = "Searching…";
   try {
     const res = await api("POST", `v1/kb/collections/${enc(state.current.name)}/search`,
-      { query, mode, k: 10 });
+      rerank ? { query, mode, k: 10, rerank: true } : { query, mode, k: 10 });
     const hits = res.data ?? [];
+    const how = (MODE_LABELS[res.mode] ?? mode) + (res.reranked ? ", reranked" : "");
     $("search-summary").textContent = hits.length === 0
-      ? `No results (${MODE_LABELS[res.mode] ?? mode}).`
-      : `${plural(hits.length, "result")} in ${Math.round(res.took_ms ?? 0)} ms (${MODE_LABELS[res.mode] ?? mode}).`;
+      ? `No results (${how}).`
+      : `${plural(hits.length, "result")} in ${Math.round(res.took_ms ?? 0)} ms (${how}).`;
     $("results").replaceChildren(...hits.map(resultCard));
   } catch (error) {
     $("search-summary").textContent = "";
@@ -562,6 +572,7 @@ function resultCard(hit) {
     hit.ordinal != null ? `chunk ${hit.ordinal + 1}` : null,
     hit.vector_score != null ? `meaning ${formatScore(hit.vector_score)}` : null,
     hit.keyword_score != null ? `keywords ${formatScore(hit.keyword_score)}` : null,
+    hit.first_stage_rank != null ? `was #${hit.first_stage_rank} before reranking` : null,
   ].filter(Boolean);
   return el("li", { class: "result" },
     el("div", { class: "row-between" },
@@ -620,8 +631,8 @@ function setUp() {
   $("error-close").addEventListener("click", clearError);
   $("create-form").addEventListener("submit", createCollection);
   $("search-form").addEventListener("submit", search);
-  for (const radio of document.querySelectorAll('input[name="mode"]')) {
-    radio.addEventListener("change", () => { if ($("search-query").value.trim()) search(); });
+  for (const input of document.querySelectorAll('input[name="mode"], #search-rerank')) {
+    input.addEventListener("change", () => { if ($("search-query").value.trim()) search(); });
   }
   $("dup-form").addEventListener("submit", findDuplicates);
   $("chunks-close").addEventListener("click", closeChunks);

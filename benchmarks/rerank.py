@@ -1,0 +1,12 @@
+"""Reranker benchmark entry point: Folio beside PyTorch on a Qwen3-Reranker-0.6B-shaped model (see README.md).
+
+Runs scripts/bench_rerank.py with the same arguments; the implementation stays in scripts/ beside its helpers.
+"""
+import runpy
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":
+    script = Path(__file__).resolve().parent.parent / "scripts" / "bench_rerank.py"
+    sys.argv[0] = str(script)
+    runpy.run_path(str(script), run_name="__main__")
