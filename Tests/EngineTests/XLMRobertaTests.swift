@@ -141,3 +141,22 @@ struct XLMRobertaTests {
         #expect(encoder.tokenizer.postProcessor.pairSeparator == [2, 2])
     }
 }
+
+@Suite("XLM-RoBERTa from the command line")
+struct XLMRobertaCLITests {
+    @Test("folio inspect --json shows the family, pooling, tokenizer and sentence-transformers prompts")
+    func inspect() throws {
+        let run = try runFolio(["inspect", XLMR.mean.path, "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any]
+        #expect(object["architecture"] as? String == "xlm-roberta")
+        #expect(object["pooling"] as? String == "mean")
+        #expect((object["tokenizer"] as? [String: Any])?["type"] as? String == "UnigramTokenizer")
+        let prompts = object["prompts"] as? [String: Any]
+        #expect(prompts?["query"] as? String == "query: " && prompts?["document"] as? String == "passage: ")
+        let gguf = try runFolio(["inspect", XLMR.folder.appendingPathComponent("cls-q8_0.gguf").path, "--json"])
+        let g = try JSONSerialization.jsonObject(with: Data(gguf.out.utf8)) as! [String: Any]
+        #expect(g["architecture"] as? String == "xlm-roberta" && g["pooling"] as? String == "cls")
+        #expect((g["tensorTypes"] as? [String: Int])?["Q8_0", default: 0] ?? 0 > 0)
+    }
+}
