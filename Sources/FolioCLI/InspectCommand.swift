@@ -16,11 +16,15 @@ struct InspectCommand: AsyncParsableCommand {
             let local = try await ModelLocator.localPath(for: path)
             let d = try ModelLoader.load(path: local).description
             let tokenizer = try InputEncoder.load(path: local).tokenizer
+            // sentence-transformers prompts (multilingual-e5: `query: `, `passage: `); GGUF files record none.
+            let prompts = (query: ModelPrompts.sentenceTransformersQueryPrompt(modelPath: local),
+                           document: ModelPrompts.sentenceTransformersDocumentPrompt(modelPath: local))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 var object = try JSONSerialization.jsonObject(with: encoder.encode(d)) as! [String: Any]
                 object["tokenizer"] = ["type": "\(type(of: tokenizer))", "vocabularySize": tokenizer.vocabularySize]
+                object["prompts"] = ["query": prompts.query ?? NSNull(), "document": prompts.document ?? NSNull()] as [String: Any]
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
                 return
@@ -42,6 +46,8 @@ struct InspectCommand: AsyncParsableCommand {
             weight bytes:   \(d.weightBytes)
             tensor types:   \(types)
             tokenizer:      \(type(of: tokenizer)), \(tokenizer.vocabularySize) ids
+            query prompt:   \(prompts.query.map { $0.debugDescription } ?? "none")
+            document prompt: \(prompts.document.map { $0.debugDescription } ?? "none")
             """)
         }
     }

@@ -84,6 +84,7 @@ public final class Embedder: Sendable {
     /// text between them, as Hugging Face truncation does before its post-processor adds the specials:
     /// `[CLS] a b c d [SEP]` cut to 4 is `[CLS] a b [SEP]`.
     public func truncated(_ ids: [Int32], to limit: Int) -> [Int32] {
+        guard ids.count > limit else { return ids }
         let suffix = encoder.specialSuffix
         guard !suffix.isEmpty, suffix.count < limit, ids.count > suffix.count, Array(ids.suffix(suffix.count)) == suffix
         else { return Array(ids.prefix(limit)) }

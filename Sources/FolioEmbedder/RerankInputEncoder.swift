@@ -5,8 +5,9 @@ import Tokenization
 ///
 /// Qwen3-Reranker (the model card): `prefix + tokens("<Instruct>: {instruction}\n<Query>: {query}\n<Document>: {document}")
 /// + suffix`, the middle tokenized as one text and, when too long, cut at its end to
-/// `maxTokens - prefix - suffix`. BERT cross-encoders: `[CLS] query [SEP] document [SEP]`, cut longest first
-/// (Hugging Face `truncation=True`), the document from `secondSegmentStart` on.
+/// `maxTokens - prefix - suffix`. Cross-encoders: the tokenizer's pair template, `[CLS] query [SEP] document [SEP]`
+/// (BERT) or `<s> query </s></s> document </s>` (XLM-RoBERTa), cut longest first (Hugging Face `truncation=True`),
+/// the document from `secondSegmentStart` on.
 public struct RerankInputEncoder: Sendable {
     /// The system turn and the start of the user turn, before `<Instruct>`.
     public static let qwen3Prefix = "<|im_start|>system\nJudge whether the Document meets the requirements based on the Query "
@@ -22,6 +23,7 @@ public struct RerankInputEncoder: Sendable {
     public let maxTokens: Int
     let prefixIDs: [Int32]   // Qwen3: the template before the text; BERT: [CLS]
     let suffixIDs: [Int32]   // Qwen3: the template after it; BERT: [SEP]
+    let separatorIDs: [Int32] // between a pair's texts: BERT [SEP], XLM-RoBERTa </s></s>; Qwen3: none
 
     public init(tokenizer: any Tokenizer, style: RerankInputStyle, contextLength: Int) throws {
         self.tokenizer = tokenizer
@@ -31,13 +33,15 @@ public struct RerankInputEncoder: Sendable {
             maxTokens = min(contextLength, Self.qwen3MaxTokens)
             prefixIDs = tokenizer.encode(Self.qwen3Prefix, addSpecialTokens: false)
             suffixIDs = tokenizer.encode(Self.qwen3Suffix, addSpecialTokens: false)
+            separatorIDs = []
         case .sentencePair:
             maxTokens = contextLength
             let p = tokenizer.postProcessor
-            guard p.prefix.count == 1, p.suffix.count == 1 else {
-                throw EmbedderError.tokenizerMissing(path: "tokenizer", expected: "a [CLS] $A [SEP] post-processor (BERT)")
+            guard p.prefix.count == 1, p.suffix.count == 1, !p.pairSeparator.isEmpty else {
+                throw EmbedderError.tokenizerMissing(
+                    path: "tokenizer", expected: "a [CLS] $A [SEP] (BERT) or <s> $A </s> (XLM-RoBERTa) post-processor")
             }
-            (prefixIDs, suffixIDs) = (p.prefix, p.suffix)
+            (prefixIDs, suffixIDs, separatorIDs) = (p.prefix, p.suffix, p.pairSeparator)
         }
     }
 
@@ -62,9 +66,10 @@ public struct RerankInputEncoder: Sendable {
         case .sentencePair:
             var q = tokenizer.encode(query, addSpecialTokens: false)
             var d = tokenizer.encode(document, addSpecialTokens: false)
-            let room = maxTokens - 3
+            let special = prefixIDs.count + separatorIDs.count + suffixIDs.count
+            let room = maxTokens - special
             if q.count + d.count > room {
-                guard options.truncate else { throw tooLong(index, q.count + d.count + 3) }
+                guard options.truncate else { throw tooLong(index, q.count + d.count + special) }
                 // Hugging Face longest_first: one id at a time from the longer, the second on a tie.
                 var (nq, nd) = (q.count, d.count)
                 for _ in 0 ..< (q.count + d.count - max(room, 0)) {
@@ -72,7 +77,8 @@ public struct RerankInputEncoder: Sendable {
                 }
                 q.removeLast(q.count - nq); d.removeLast(d.count - nd)
             }
-            return RerankSequence(ids: prefixIDs + q + suffixIDs + d + suffixIDs, secondSegmentStart: q.count + 2)
+            return RerankSequence(ids: prefixIDs + q + separatorIDs + d + suffixIDs,
+                                  secondSegmentStart: prefixIDs.count + q.count + separatorIDs.count)
         }
     }
 

@@ -51,10 +51,26 @@ enum TokenizerFactory {
                 addCLS: flag("add_bos_token") ?? true,
                 addSEP: (flag("add_sep_token") ?? true) || (flag("add_eos_token") ?? false))
         }
+        if kind == "t5" {
+            guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray, let scores = m["tokenizer.ggml.scores"]?.doubleArray,
+                  let types = m["tokenizer.ggml.token_type"]?.intArray else {
+                throw EmbedderError.tokenizerMissing(
+                    path: file.path, expected: "tokenizer.ggml.tokens, scores and token_type arrays (a SentencePiece vocabulary)")
+            }
+            // llama.cpp's defaults for SentencePiece Unigram: a space prefix, extra spaces removed, `<s> … </s>`.
+            return try UnigramTokenizer(
+                ggufTokens: tokens, scores: scores, tokenTypes: types.map { Int32($0) },
+                charsmap: m["tokenizer.ggml.precompiled_charsmap"]?.intArray?.map { UInt8(truncatingIfNeeded: $0) },
+                addSpacePrefix: flag("add_space_prefix") ?? true,
+                removeExtraWhitespaces: flag("remove_extra_whitespaces") ?? true,
+                unknownID: id("unknown_token_id"), bosID: id("bos_token_id"), eosID: id("eos_token_id"),
+                padID: id("padding_token_id"),
+                addBOS: flag("add_bos_token") ?? true, addEOS: flag("add_eos_token") ?? true)
+        }
         guard kind == "gpt2" else {
             throw EmbedderError.tokenizerMissing(
                 path: file.path,
-                expected: "tokenizer.ggml.model = \"gpt2\" (byte-level BPE) or \"bert\" (WordPiece); "
+                expected: "tokenizer.ggml.model = \"gpt2\" (byte-level BPE), \"bert\" (WordPiece) or \"t5\" (Unigram); "
                     + "found \(kind.map { "\"\($0)\"" } ?? "none")")
         }
         guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray,

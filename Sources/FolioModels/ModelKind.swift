@@ -12,7 +12,8 @@ public enum ModelKind: String, Sendable, Codable, CustomStringConvertible {
 extension ModelKind {
     /// Reads the kind from the configuration alone (no weights):
     /// - GGUF: `{arch}.pooling_type` 4 (llama.cpp's RANK) is a reranker;
-    /// - Hugging Face BERT: `BertForSequenceClassification` in `architectures` is a cross-encoder;
+    /// - Hugging Face BERT / XLM-RoBERTa: `BertForSequenceClassification` / `XLMRobertaForSequenceClassification`
+    ///   in `architectures` is a cross-encoder;
     /// - Hugging Face Qwen3: llama.cpp's converter rule, as both Qwen3-Embedding and Qwen3-Reranker name
     ///   `Qwen3ForCausalLM`: a README heading `# Qwen3-Reranker`, or `qwen3-reranker` in the folder name or
     ///   `_name_or_path`.
@@ -32,8 +33,9 @@ extension ModelKind {
 
     static func of(folder: URL, config: HuggingFaceConfig) -> ModelKind {
         switch config.modelType {
-        case "bert":
-            return config.architectures.contains("BertForSequenceClassification") ? .reranker : .embedder
+        case "bert", "xlm-roberta":
+            let classifiers: Set = ["BertForSequenceClassification", "XLMRobertaForSequenceClassification"]
+            return config.architectures.contains(where: classifiers.contains) ? .reranker : .embedder
         case "qwen3":
             let readme = (try? String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
             let hints = [folder.lastPathComponent, config.dict["_name_or_path"] as? String ?? ""].map { $0.lowercased() }

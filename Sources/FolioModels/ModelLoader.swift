@@ -79,7 +79,7 @@ public enum ModelLoader {
                 throw ModelError.wrongKind(path: folderPath, found: .reranker, expected: .embedder)
             }
             let weights = try SafetensorsWeights(folder: folderPath)
-            if modelType == "bert" {
+            if let modelType, BertConfig.modelTypes.contains(modelType) {
                 let model = try BertModel.load(folder: folder, weights: weights, pool: pool)
                 let description = describe(model.config, format: "safetensors", path: folderPath,
                                            infos: try infos(of: weights))
@@ -141,7 +141,7 @@ extension Qwen3Config: DescribedConfiguration {
 extension BertConfig: DescribedConfiguration {
     var architectureSummary: ModelDescription {
         ModelDescription(
-            path: "", format: "", architecture: "bert", hiddenSize: hiddenSize, layers: layerCount,
+            path: "", format: "", architecture: family, hiddenSize: hiddenSize, layers: layerCount,
             queryHeads: heads, keyValueHeads: heads, headDim: headDim,
             intermediateSize: intermediateSize, vocabularySize: vocabularySize, contextLength: contextLength,
             ropeTheta: nil, pooling: pooling, tensorTypes: [:], parameterCount: 0, weightBytes: 0)

@@ -38,7 +38,7 @@ extension ModelLoader {
             guard ModelKind.of(folder: folder, config: json) == .reranker else {
                 throw ModelError.wrongKind(path: folderPath, found: .embedder, expected: .reranker)
             }
-            return json.modelType == "bert" ? .sentencePair : .qwen3Template
+            return BertConfig.modelTypes.contains(json.modelType) ? .sentencePair : .qwen3Template
         }
     }
 

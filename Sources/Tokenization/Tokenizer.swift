@@ -67,18 +67,25 @@ extension Tokenizer {
 /// Hugging Face `TemplateProcessing` for one sequence: fixed ids before and after the text.
 ///
 /// `$A:0 <|endoftext|>:0` (Qwen3-Embedding) is `suffix = [151643]`; `[CLS] $A [SEP]` (BERT) is
-/// `prefix = [101], suffix = [102]`. Pair templates are not needed for embedding and are not kept.
+/// `prefix = [101], suffix = [102]`. Of the pair template only what goes between the two texts is kept
+/// (`pairSeparator`), for cross-encoders: `[CLS] A [SEP] B [SEP]` (BERT), `<s> A </s></s> B </s>` (XLM-RoBERTa).
 public struct PostProcessor: Sendable, Equatable {
     /// Ids placed before the text.
     public var prefix: [Int32]
     /// Ids placed after the text.
     public var suffix: [Int32]
+    /// Ids between a pair's two texts when they differ from `suffix`; nil: `suffix` (BERT's `[SEP]`).
+    public var pairSeparatorOverride: [Int32]?
 
-    /// A post-processor adding `prefix` and `suffix`.
-    public init(prefix: [Int32] = [], suffix: [Int32] = []) {
+    /// A post-processor adding `prefix` and `suffix`, and `pairSeparator` between a pair's texts (nil: `suffix`).
+    public init(prefix: [Int32] = [], suffix: [Int32] = [], pairSeparator: [Int32]? = nil) {
         self.prefix = prefix
         self.suffix = suffix
+        self.pairSeparatorOverride = pairSeparator == suffix ? nil : pairSeparator
     }
+
+    /// Ids between a pair's two texts: the pair template is `prefix + A + pairSeparator + B + suffix`.
+    public var pairSeparator: [Int32] { pairSeparatorOverride ?? suffix }
 
     /// Adds nothing (no post_processor, or GGUF without add_bos/add_eos).
     public static let none = PostProcessor()

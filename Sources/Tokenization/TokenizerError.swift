@@ -12,7 +12,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case idOutOfRange(path: String, token: String, id: Int, vocabularySize: Int)
     /// Two vocabulary entries have the same text, or the same id.
     case duplicateToken(path: String, token: String, id: Int)
-    /// The model type (`model.type`, GGUF `tokenizer.ggml.model`) is not BPE or WordPiece.
+    /// The model type (`model.type`, GGUF `tokenizer.ggml.model`) is not BPE, WordPiece or Unigram.
     case unsupportedModel(path: String, type: String)
     /// A normalizer, pre-tokenizer, post-processor or decoder Folio does not implement.
     case unsupportedComponent(path: String, component: String, type: String, hint: String)
@@ -35,8 +35,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "\(path): token \"\(token)\" (id \(id)) appears twice with different ids or texts; "
                 + "each token and each id must be unique."
         case let .unsupportedModel(path, type):
-            return "\(path): tokenizer model \"\(type)\" is not supported; expected \"BPE\" (byte-level, GGUF \"gpt2\") "
-                + "or \"WordPiece\" (BERT). SentencePiece/Unigram models are not implemented."
+            return "\(path): tokenizer model \"\(type)\" is not supported; expected \"BPE\" (byte-level, GGUF \"gpt2\"), "
+                + "\"WordPiece\" (BERT, GGUF \"bert\") or \"Unigram\" (SentencePiece, GGUF \"t5\")."
         case let .unsupportedComponent(path, component, type, hint):
             return "\(path): \(component) \"\(type)\" is not supported. \(hint)"
         case let .unreadable(path, reason):

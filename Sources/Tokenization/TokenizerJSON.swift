@@ -40,7 +40,8 @@ struct TokenizerJSON {
         // Old files omit the type; infer it from the fields present.
         if m["merges"] != nil { return "BPE" }
         if m["continuing_subword_prefix"] != nil || m["max_input_chars_per_word"] != nil { return "WordPiece" }
-        throw malformed("model.type", "\"BPE\" or \"WordPiece\"")
+        if m["unk_id"] != nil { return "Unigram" }
+        throw malformed("model.type", "\"BPE\", \"WordPiece\" or \"Unigram\"")
     } }
 
     /// `model`, after checking that its type is the one the calling loader implements ("BPE", "WordPiece").
@@ -129,29 +130,40 @@ struct TokenizerJSON {
             case "TemplateProcessing":
                 guard let single = p["single"] as? [[String: Any]] else { throw malformed("post_processor.single", "a list") }
                 let specials = p["special_tokens"] as? [String: Any] ?? [:]
-                var seenSequence = false
-                for piece in single {
-                    if piece["Sequence"] != nil { seenSequence = true; continue }
-                    guard let special = piece["SpecialToken"] as? [String: Any], let name = special["id"] as? String else {
-                        throw malformed("post_processor.single[]", "{\"Sequence\": …} or {\"SpecialToken\": {\"id\": …}}")
+                // The special ids of a template, split at its sequences ($A, and $B in a pair).
+                func parts(_ template: [[String: Any]], _ field: String) throws -> [[Int32]] {
+                    var out: [[Int32]] = [[]]
+                    for piece in template {
+                        if piece["Sequence"] != nil { out.append([]); continue }
+                        guard let special = piece["SpecialToken"] as? [String: Any], let name = special["id"] as? String else {
+                            throw malformed("post_processor.\(field)[]", "{\"Sequence\": …} or {\"SpecialToken\": {\"id\": …}}")
+                        }
+                        if let entry = specials[name] as? [String: Any], let list = entry["ids"] as? [NSNumber] {
+                            out[out.count - 1] += list.map { Int32(truncating: $0) }
+                        } else if let id = idOf(name) {
+                            out[out.count - 1].append(id)
+                        } else {
+                            throw malformed("post_processor.special_tokens[\"\(name)\"]", "the ids of \(name)")
+                        }
                     }
-                    let ids: [Int32]
-                    if let entry = specials[name] as? [String: Any], let list = entry["ids"] as? [NSNumber] {
-                        ids = list.map { Int32(truncating: $0) }
-                    } else if let id = idOf(name) {
-                        ids = [id]
-                    } else {
-                        throw malformed("post_processor.special_tokens[\"\(name)\"]", "the ids of \(name)")
-                    }
-                    if seenSequence { result.suffix += ids } else { result.prefix += ids }
+                    return out
+                }
+                let one = try parts(single, "single")
+                guard one.count <= 2 else { throw malformed("post_processor.single", "a template with one $A") }
+                result.prefix += one[0]
+                result.suffix += one.count == 2 ? one[1] : []
+                if let pair = p["pair"] as? [[String: Any]], case let two = try parts(pair, "pair"), two.count == 3 {
+                    result = PostProcessor(prefix: result.prefix, suffix: result.suffix, pairSeparator: two[1])
                 }
             case "BertProcessing", "RobertaProcessing":
                 guard let cls = p["cls"] as? [Any], cls.count == 2, let clsID = cls[1] as? NSNumber,
                       let sep = p["sep"] as? [Any], sep.count == 2, let sepID = sep[1] as? NSNumber else {
                     throw malformed("post_processor", "`cls` and `sep` as [token, id]")
                 }
-                result.prefix += [Int32(truncating: clsID)]
-                result.suffix += [Int32(truncating: sepID)]
+                let (c, s) = (Int32(truncating: clsID), Int32(truncating: sepID))
+                // RoBERTa's pair is `<s> A </s></s> B </s>`.
+                result = PostProcessor(prefix: result.prefix + [c], suffix: result.suffix + [s],
+                                       pairSeparator: type == "RobertaProcessing" ? [s, s] : [s])
             default:
                 throw TokenizerError.unsupportedComponent(path: path, component: "post_processor", type: type,
                     hint: "Supported: TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel.")

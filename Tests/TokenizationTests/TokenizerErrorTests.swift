@@ -99,11 +99,20 @@ struct TokenizerErrorTests {
         }
     }
 
-    @Test("Unigram and unknown pre-tokenizers are reported as unsupported")
+    @Test("WordLevel models and unknown pre-tokenizers are reported as unsupported; a Unigram model needs unk_id")
     func unsupported() {
-        #expect { try load(#"{"model": {"type": "Unigram", "vocab": [["a", 0.0]]}}"#) } throws: { error in
+        #expect { try load(#"{"model": {"type": "WordLevel", "vocab": {"a": 0}}}"#) } throws: { error in
             guard case TokenizerError.unsupportedModel(_, let type) = error else { return false }
-            return type == "Unigram"
+            return type == "WordLevel"
+        }
+        #expect { try load(#"{"model": {"type": "Unigram", "vocab": [["a", 0.0]]}}"#) } throws: { error in
+            guard case TokenizerError.malformed(_, let field, _, _) = error else { return false }
+            return field == "model.unk_id"
+        }
+        let metaspaceOnly = #"{"model": {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0]]}, "pre_tokenizer": {"type": "ByteLevel"}}"#
+        #expect { try load(metaspaceOnly) } throws: { error in
+            guard case TokenizerError.unsupportedComponent(_, let component, _, _) = error else { return false }
+            return component == "pre_tokenizer"
         }
         #expect { try load(bpe(vocab: byteVocab, merges: "[]", pre: #"{"type": "Metaspace"}"#)) } throws: { error in
             guard case TokenizerError.unsupportedComponent(_, let component, _, _) = error else { return false }

@@ -1,10 +1,23 @@
 import Foundation
 
 /// Hyperparameters of a BERT encoder used as an embedding model, with the sentence-transformers
-/// modules around it (pooling, normalisation, the sequence limit).
+/// modules around it (pooling, normalisation, the sequence limit). XLM-RoBERTa (bge-m3, multilingual-e5)
+/// is the same network with another position numbering and one token type.
 ///
 /// Glossary: T = tokens, C = hidden size, F = MLP size, H = heads, D = head size (C / H), P = positions.
 public struct BertConfig: Sendable, Equatable {
+    /// Which rows of the position table a sequence reads.
+    public enum Positions: Sendable, Equatable {
+        /// Token i reads row i (BERT; llama.cpp's XLM-RoBERTa GGUF, whose converter cuts the first rows).
+        case fromZero
+        /// RoBERTa's `create_position_ids_from_input_ids`: token i reads row `padID + 1 + i` (rows count only
+        /// non-padding tokens; a padding id reads row `padID`).
+        case afterPadding(padID: Int32)
+    }
+
+    /// "bert" or "xlm-roberta", for descriptions.
+    public var family: String = "bert"
+    public var positions: Positions = .fromZero
     public var hiddenSize: Int              // C
     public var intermediateSize: Int        // F
     public var layerCount: Int
@@ -24,6 +37,14 @@ public struct BertConfig: Sendable, Equatable {
     public var normalize: Bool
 
     public var headDim: Int { hiddenSize / max(heads, 1) }  // D
+
+    /// Longest sequence the position table holds: P, less the rows RoBERTa skips.
+    public var maxSequenceLength: Int {
+        switch positions {
+        case .fromZero: maxPositions
+        case let .afterPadding(padID): maxPositions - Int(padID) - 1
+        }
+    }
 
     public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, heads: Int, vocabularySize: Int,
                 maxPositions: Int, typeVocabularySize: Int, layerNormEps: Float, contextLength: Int,
@@ -52,13 +73,20 @@ public struct BertConfig: Sendable, Equatable {
         try require(maxPositions > 0, "max_position_embeddings", "a positive number")
         try require(typeVocabularySize > 0, "type_vocab_size", "a positive number (2 for BERT)")
         try require(layerNormEps > 0 && layerNormEps < 1, "layer_norm_eps", "a small positive number (1e-12 for BERT)")
-        try require(contextLength > 0 && contextLength <= maxPositions, "max_seq_length",
-                    "1 to max_position_embeddings (\(maxPositions))")
+        if case let .afterPadding(padID) = positions {
+            try require(padID >= 0 && Int(padID) + 1 < maxPositions, "pad_token_id",
+                        "an id below max_position_embeddings - 1 (\(maxPositions - 1)): RoBERTa positions start after it")
+        }
+        try require(contextLength > 0 && contextLength <= maxSequenceLength, "max_seq_length",
+                    "1 to \(maxSequenceLength) (max_position_embeddings\(maxSequenceLength == maxPositions ? "" : " - pad_token_id - 1"))")
     }
 }
 
 extension BertConfig {
-    /// Reads a Hugging Face BERT folder: `config.json`, and when present sentence-transformers'
+    /// The Hugging Face `model_type`s this configuration reads.
+    public static let modelTypes: Set<String> = ["bert", "xlm-roberta"]
+
+    /// Reads a Hugging Face BERT or XLM-RoBERTa folder: `config.json`, and when present sentence-transformers'
     /// `sentence_bert_config.json` (`max_seq_length`), `modules.json` (`Normalize`) and the pooling
     /// module's `config.json` (`pooling_mode_mean_tokens`, `pooling_mode_cls_token`, `pooling_mode_lasttoken`).
     public static func fromHuggingFace(folder: URL) throws -> BertConfig {
@@ -67,9 +95,10 @@ extension BertConfig {
         let json = try HuggingFaceConfig(url: configURL)
         let dict = json.dict
         let modelType = json.modelType
-        guard modelType == "bert" else {
+        guard modelTypes.contains(modelType) else {
             throw ModelError.unsupportedArchitecture(modelType.isEmpty ? "(no model_type)" : modelType, path: path)
         }
+        let roberta = modelType == "xlm-roberta"
         let int = json.int
         let activation = dict["hidden_act"] as? String ?? "gelu"
         guard activation == "gelu" else {
@@ -82,7 +111,10 @@ extension BertConfig {
         }
         let maxPositions = try int("max_position_embeddings")
         let modules = SentenceTransformersModules(folder: folder)
-        let config = BertConfig(
+        // RoBERTa: positions count from pad_token_id + 1 (1 for XLM-RoBERTa, so 514 rows hold 512 tokens).
+        let positions: Positions = roberta ? .afterPadding(padID: Int32(json.optionalInt("pad_token_id") ?? 1)) : .fromZero
+        let usable = roberta ? maxPositions - (json.optionalInt("pad_token_id") ?? 1) - 1 : maxPositions
+        var config = BertConfig(
             hiddenSize: try int("hidden_size"),
             intermediateSize: try int("intermediate_size"),
             layerCount: try int("num_hidden_layers"),
@@ -91,9 +123,10 @@ extension BertConfig {
             maxPositions: maxPositions,
             typeVocabularySize: json.optionalInt("type_vocab_size") ?? 2,
             layerNormEps: ((dict["layer_norm_eps"] as? NSNumber)?.floatValue) ?? 1e-12,
-            contextLength: modules.maxSequenceLength.map { min($0, maxPositions) } ?? maxPositions,
+            contextLength: modules.maxSequenceLength.map { min($0, usable) } ?? usable,
             pooling: try modules.pooling(path: folder.path),
             normalize: modules.normalize)
+        (config.family, config.positions) = (modelType, positions)
         try config.validate(path: path)
         return config
     }

@@ -41,7 +41,7 @@ extension BertConfig {
             throw ModelError.badConfiguration(key: "tokenizer.ggml.token_type_count", path: path,
                                               expected: "\(typeRows), the rows of \(BertWeightName.typeEmbedding.gguf); found \(count)")
         }
-        let config = BertConfig(
+        var config = BertConfig(
             hiddenSize: try int("embedding_length"),
             intermediateSize: try int("feed_forward_length"),
             layerCount: try int("block_count"),
@@ -53,6 +53,9 @@ extension BertConfig {
             contextLength: try int("context_length"),
             pooling: pooling,
             normalize: true)
+        // llama.cpp writes XLM-RoBERTa as `bert` with its SentencePiece vocabulary (`t5`) and the position
+        // table already cut to start at position 0.
+        if file.metadata["tokenizer.ggml.model"]?.string == "t5" { config.family = "xlm-roberta" }
         try config.validate(path: path)
         return config
     }

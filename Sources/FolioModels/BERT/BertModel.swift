@@ -40,7 +40,7 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
              observe: ((Int, UnsafePointer<Float>, Int) -> Void)?) -> [[Float]] {
         let c = config
         let (C, F, H, D) = (c.hiddenSize, c.intermediateSize, c.heads, c.headDim)
-        let batch = PackedBatch(sequences, maxLength: c.maxPositions, vocabularySize: c.vocabularySize)
+        let batch = PackedBatch(sequences, maxLength: c.maxSequenceLength, vocabularySize: c.vocabularySize)
         let (lengths, T) = (batch.lengths, batch.tokens)
         guard T > 0 else { return [] }
 
@@ -51,8 +51,8 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
                                          s.attn.floats, s.up.floats)
         let w = weights
 
-        // 1. Embeddings: word [ids] + position [0 ..< t per sequence] + token type (0, or 1 from the
-        //    second segment on) -> x [T, C].
+        // 1. Embeddings: word [ids] + position (row p, or RoBERTa's rows after the padding id) + token
+        //    type (0, or 1 from the second segment on) -> x [T, C].
         precondition(secondSegmentStarts.map { $0.count == lengths.count && c.typeVocabularySize > 1 } ?? true,
                      "one segment start per sequence, and a type table with two rows")
         Ops.dequantizeRows(w.wordEmbedding, rows: batch.rows, into: x)
@@ -61,8 +61,15 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
                 var row = 0
                 for (i, t) in lengths.enumerated() {
                     let second = secondSegmentStarts?[i] ?? t
+                    var counted = 0   // RoBERTa: non-padding tokens so far
                     for p in 0..<t {
-                        Ops.add(x + row * C, pos.baseAddress! + p * C, count: C)
+                        let position: Int
+                        switch c.positions {
+                        case .fromZero: position = p
+                        case let .afterPadding(padID):
+                            if sequences[i][p] == padID { position = Int(padID) } else { counted += 1; position = Int(padID) + counted }
+                        }
+                        Ops.add(x + row * C, pos.baseAddress! + position * C, count: C)
                         Ops.add(x + row * C, type.baseAddress! + (p < second ? 0 : C), count: C)
                         row += 1
                     }

@@ -74,10 +74,12 @@ extension WeightReader {
     /// A GGUF file: llama.cpp names.
     static func gguf(_ file: GGUFFile) -> WeightReader { WeightReader(source: file, naming: .gguf, path: file.path) }
 
-    /// A Hugging Face BERT folder: names with `bert.` (`BertForMaskedLM`, `BertForSequenceClassification`)
-    /// or without (bare `BertModel`, sentence-transformers); the word embedding tells.
+    /// A Hugging Face BERT or XLM-RoBERTa folder: names with `bert.` / `roberta.` (`BertForMaskedLM`,
+    /// `…ForSequenceClassification`) or without (bare `BertModel`, sentence-transformers); the word embedding tells.
     static func bert(folder: String, source: any WeightSource) -> WeightReader {
-        let naming = WeightNaming.detect(in: source.tensorNames, prefix: "bert.", probe: BertWeightName.wordEmbedding)
+        let names = source.tensorNames
+        let prefix = names.contains("roberta." + BertWeightName.wordEmbedding.huggingFace) ? "roberta." : "bert."
+        let naming = WeightNaming.detect(in: names, prefix: prefix, probe: BertWeightName.wordEmbedding)
         return WeightReader(source: source, naming: naming, path: folder)
     }
 }
