@@ -28,9 +28,9 @@ struct PrecisionTests {
         }
     }
 
-    @Test("bf16 really changes the arithmetic of float weights, and f32 stays the default")
+    // On a CPU without AVX-512 BF16, bf16 falls back to f32 (the fallback is tested beside): nothing to compare.
+    @Test("bf16 really changes the arithmetic of float weights, and f32 stays the default", .enabled(if: Ops.bf16Available))
     func bf16DiffersFromF32() throws {
-        try #require(Ops.bf16Available, "this CPU has no AVX-512 BF16; bf16 falls back to f32")
         let path = floatFiles[1]
         let f32 = try Embedder.load(path: path)
         let bf16 = try Embedder.load(path: path, configuration: .init(precision: .bf16))
