@@ -82,7 +82,7 @@ def ensure_model(cache: Path) -> Path:
     cfg = XLMRobertaConfig(vocab_size=vocab, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                            intermediate_size=3072, max_position_embeddings=514, type_vocab_size=1, hidden_act="gelu",
                            pad_token_id=1, bos_token_id=0, eos_token_id=2, layer_norm_eps=1e-5,
-                           initializer_range=0.02)
+                           initializer_range=0.1)   # 5x the default, else all mean-pooled vectors are alike
     torch.manual_seed(SEED)
     model = XLMRobertaModel(cfg, add_pooling_layer=False).eval()
     model.save_pretrained(str(tmp), safe_serialization=True)
@@ -131,8 +131,19 @@ def cut_to_tokens(tok, text: str, n: int, prefix: str = "") -> str:
 def make_texts(folder: Path, size: int, count: int, prefix: str) -> list:
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    return [cut_to_tokens(tok, texts.long_text(size * 8 + 400, seed=size * 1000 + i), size, prefix)
-            for i in range(count)]
+    out = []
+    for i in range(count):
+        # Unigram can re-segment a cut so that no cut gives exactly `size` ids; then the next seed (deterministic).
+        for attempt in range(20):
+            try:
+                src = texts.long_text(size * 8 + 400, seed=size * 1000 + i + 100_000 * attempt)
+                out.append(cut_to_tokens(tok, src, size, prefix))
+                break
+            except RuntimeError:
+                continue
+        else:
+            raise RuntimeError(f"no text of exactly {size} tokens for input {i}")
+    return out
 
 
 def folio_embed(folio: Path, folder: Path, threads: int, lines: list, out: Path, tmp: Path, name: str) -> tuple:

@@ -181,3 +181,27 @@ struct KnowledgeRoutesTests {
         }
     }
 }
+
+@Suite("Every documented route is served")
+struct DocumentedRoutesTests {
+    @Test("Each path and method in /openapi.json answers (no 'no such route', no 405), with the models and a store")
+    func everyRoute() async throws {
+        try await withKnowledgeServer(models: threeModels) { server in
+            let document = try await server.get("/openapi.json").object
+            let paths = document["paths"] as? [String: [String: Any]] ?? [:]
+            #expect(paths.count >= 30)
+            var answered = 0
+            for (template, operations) in paths.sorted(by: { $0.key < $1.key }) {
+                let path = template.replacingOccurrences(of: "{name}", with: "missing")
+                    .replacingOccurrences(of: "{id}", with: "987654")
+                for method in operations.keys where ["get", "post", "delete"].contains(method) {
+                    let reply = try await server.send(method.uppercased(), path, body: method == "post" ? Data("{}".utf8) : nil)
+                    let routeMissing = reply.status == 404 && reply.text.contains("no such route")
+                    #expect(!routeMissing && reply.status != 405, "\(method.uppercased()) \(template): \(reply.status) \(reply.text.prefix(200))")
+                    answered += 1
+                }
+            }
+            #expect(answered >= paths.count)
+        }
+    }
+}
