@@ -28,8 +28,8 @@ public struct IngestQueueConfiguration: Sendable {
 /// split the queue instead of repeating each other's work, and a job whose holder died is finished by another
 /// queue once its lease runs out (it starts over; its document was never half-stored).
 public actor IngestQueue {
-    public let knowledgeBase: KnowledgeBase
-    public let configuration: IngestQueueConfiguration
+    public nonisolated let knowledgeBase: KnowledgeBase
+    public nonisolated let configuration: IngestQueueConfiguration
     private var worker: Task<Void, Never>?
     private var nap: Task<Void, Never>?
 
