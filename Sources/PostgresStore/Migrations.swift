@@ -121,13 +121,14 @@ extension PostgresStore {
             DELETE FROM documents d USING documents o
             WHERE o.collection_id = d.collection_id AND o.source = d.source AND o.id < d.id
             """,
-            "DROP INDEX documents_by_hash",
-            "DROP INDEX documents_by_source",
-            "CREATE UNIQUE INDEX documents_unique_hash ON documents (collection_id, content_hash)",
-            "CREATE UNIQUE INDEX documents_unique_source ON documents (collection_id, source)",
+            "DROP INDEX IF EXISTS documents_by_hash",
+            "DROP INDEX IF EXISTS documents_by_source",
+            "CREATE UNIQUE INDEX IF NOT EXISTS documents_unique_hash ON documents (collection_id, content_hash)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS documents_unique_source ON documents (collection_id, source)",
             """
-            ALTER TABLE jobs ADD COLUMN holder text, ADD COLUMN lease_expires_at timestamptz,
-                ADD COLUMN attempts integer NOT NULL DEFAULT 0, ADD COLUMN warnings jsonb NOT NULL DEFAULT '[]'
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS holder text, ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz,
+                ADD COLUMN IF NOT EXISTS attempts integer NOT NULL DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS warnings jsonb NOT NULL DEFAULT '[]'
             """,
         ]),
     ]
