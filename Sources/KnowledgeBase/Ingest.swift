@@ -164,6 +164,8 @@ extension KnowledgeBase {
         // The store refuses a second copy: when another writer got there first, say what it stored.
         try Task.checkCancellation()
         for _ in 0..<3 {
+            // Another writer may have stored this content while this one embedded it: never replace it by itself.
+            if let stored = try await storedAlready(hash: hash, source: source, in: spec.name) { return result(stored) }
             let sameSource = try await store.document(withSource: source, in: spec.name)
             do {
                 let stored = try await store.addDocument(document, chunks: chunks, replacing: sameSource?.id)
@@ -176,8 +178,7 @@ extension KnowledgeBase {
                 default: throw error
                 }
             }
-            if let stored = try await storedAlready(hash: hash, source: source, in: spec.name) { return result(stored) }
-            // Another version of this source won: replace it in the next round.
+            // Another version of this source won: look again and replace it in the next round.
         }
         throw StoreError.alreadyStored(collection: spec.name, source: source)
     }
