@@ -37,7 +37,7 @@ struct KBAddCommand: AsyncParsableCommand {
                 let tokens = Counter()
                 do {
                     let data = try Data(contentsOf: file)
-                    let outcome = try await kb.ingest(
+                    let ingested = try await kb.ingestFile(
                         IngestRequest(collection: name, fileName: file.lastPathComponent, data: data, metadata: metadata)
                     ) { p in
                         tokens.value = p.tokensDone
@@ -45,14 +45,15 @@ struct KBAddCommand: AsyncParsableCommand {
                     }
                     line.finish()
                     tokensTotal += tokens.value
-                    let kind = Self.kind(outcome)
+                    let outcome = ingested.outcome, kind = Self.kind(outcome)
                     counts[kind, default: 0] += 1
-                    report(file: file, ok: true, kind: kind, message: outcome.message, document: outcome.document.id)
+                    report(file: file, ok: true, kind: kind, message: outcome.message, document: outcome.document.id,
+                           warnings: ingested.warnings)
                 } catch {
                     line.finish()
                     failed += 1
                     let message = String(describing: error)
-                    report(file: file, ok: false, kind: "failed", message: message, document: nil)
+                    report(file: file, ok: false, kind: "failed", message: message, document: nil, warnings: [])
                 }
             }
             let seconds = Date().timeIntervalSince(started)
@@ -65,14 +66,19 @@ struct KBAddCommand: AsyncParsableCommand {
         }
     }
 
-    private func report(file: URL, ok: Bool, kind: String, message: String, document: DocumentID?) {
+    /// One line a file; warnings (how the text was read) follow a successful file's line, one a line.
+    private func report(file: URL, ok: Bool, kind: String, message: String, document: DocumentID?, warnings: [String]) {
         if json {
-            let object: [String: Any] = ["file": file.path, "ok": ok, "outcome": kind, "message": message, "document_id": document as Any]
+            let object: [String: Any] = [
+                "file": file.path, "ok": ok, "outcome": kind, "message": message, "document_id": document as Any,
+                "warnings": warnings,
+            ]
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } else {
             // Written at once, not left in a pipe's buffer: a caller watching progress (or killing us) sees each file.
-            FileHandle.standardOutput.write(Data("\(ok ? "ok" : "failed"): \(file.path): \(message)\n".utf8))
+            let lines = warnings.map { "warning: \(file.path): \($0)\n" }.joined()
+            FileHandle.standardOutput.write(Data("\(ok ? "ok" : "failed"): \(file.path): \(message)\n\(lines)".utf8))
         }
     }
 

@@ -17,6 +17,10 @@ extension APIError {
                 return .invalidRequest(e.description, param: "name", code: "invalid_name")
             case .dimensionMismatch:
                 return .invalidRequest(e.description, code: "dimension_mismatch")
+            case .alreadyStored:
+                return APIError(status: .conflict, message: e.description, type: "invalid_request_error", code: "already_stored")
+            case .leaseLost:
+                return APIError(status: .conflict, message: e.description, type: "invalid_request_error", code: "lease_lost")
             case .unavailable:
                 return APIError(
                     status: .serviceUnavailable, message: "the knowledge store's database is unavailable; retry shortly",

@@ -15,13 +15,15 @@ extension Routes {
             if let part = form.parts.first(where: { $0.name == "metadata" && $0.fileName == nil }) {
                 metadata = try reader.decode([String: String].self, from: part.data)
             }
-            let files = form.parts.filter { $0.fileName != nil }
+            // A part is a file only with a non-empty filename (`filename=""` is how browsers send an empty file input).
+            let files = form.parts.filter { !($0.fileName ?? "").isEmpty }
             guard !files.isEmpty else {
                 throw APIError.invalidRequest("the upload holds no file; send one or more \"file\" parts with a filename", param: "file")
             }
             for part in files {
                 jobs.append(try await kb.queue.enqueue(
-                    collection: collection, fileName: part.fileName ?? "upload", data: part.data, metadata: metadata))
+                    collection: collection, fileName: part.fileName ?? "upload", data: part.data, metadata: metadata,
+                    charset: part.contentType.flatMap { MultipartForm.parameter("charset", in: $0) }))
             }
         } else if contentType.lowercased().hasPrefix("application/json") || contentType.isEmpty {
             let text = try reader.decode(TextDocumentRequest.self, from: body, decoder: KnowledgeJSON.decoder())

@@ -67,13 +67,20 @@ public struct ExtractedDocument: Sendable, Equatable {
     public var pages: [ExtractedPage]
     /// Headings in text order (Markdown, HTML, top-level definitions in code).
     public var sections: [Section]
+    /// How the text was read, where the user should know: a declared charset that did not fit the bytes, bytes
+    /// replaced by U+FFFD. Empty for a clean file.
+    public var warnings: [String]
 
-    public init(title: String, text: String, mediaType: String, pages: [ExtractedPage] = [], sections: [Section] = []) {
+    public init(
+        title: String, text: String, mediaType: String, pages: [ExtractedPage] = [], sections: [Section] = [],
+        warnings: [String] = []
+    ) {
         self.title = title
         self.text = text
         self.mediaType = mediaType
         self.pages = pages
         self.sections = sections
+        self.warnings = warnings
     }
 
     /// The page holding scalar `offset`: the last page starting at or before it; nil without pages.

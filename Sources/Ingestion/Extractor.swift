@@ -4,19 +4,22 @@ import Foundation
 ///
 /// The file name is only a label (for the type and error messages); it is never used as a path.
 public enum Extractor {
-    /// The text, title, pages and sections of one file.
+    /// The text, title, pages and sections of one file. `charset` is the caller's (an upload's `Content-Type`
+    /// charset), which wins over what an HTML page declares; text is decoded as `TextDecoder.decodeText` says, and
+    /// how it was read (a label that did not fit, bytes replaced by U+FFFD) is in the result's `warnings`.
     /// - Throws: `IngestionError` for files over `limits.maxBytes`, archives, unknown types, empty
     ///   documents, bad encodings, scanned, encrypted or corrupt PDFs, and converter time-outs.
     public static func extract(
-        data: Data, fileName: String, limits: ExtractionLimits = .init()
+        data: Data, fileName: String, charset: String? = nil, limits: ExtractionLimits = .init()
     ) throws(IngestionError) -> ExtractedDocument {
         guard data.count <= limits.maxBytes else { throw .tooLarge(bytes: data.count, limit: limits.maxBytes) }
         guard !data.isEmpty else { throw .empty(fileName: fileName) }
         let kind = try FileType.classify(data: data, fileName: fileName)
         switch kind {
         case .pdf: return try PDFExtractor.extract(data: data, fileName: fileName, limits: limits)
-        case .html: return try HTMLExtractor.extract(data: data, fileName: fileName)
-        case .markdown, .plainText, .code: return try PlainExtractor.extract(data: data, fileName: fileName, kind: kind)
+        case .html: return try HTMLExtractor.extract(data: data, fileName: fileName, charset: charset)
+        case .markdown, .plainText, .code:
+            return try PlainExtractor.extract(data: data, fileName: fileName, kind: kind, charset: charset)
         }
     }
 

@@ -24,17 +24,10 @@ enum HTMLExtractor {
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
     ]
 
-    static func extract(data: Data, fileName: String) throws(IngestionError) -> ExtractedDocument {
-        let head = [UInt8](data.prefix(4096))
-        let source: String
-        if GBOM.has(head) {
-            source = try TextDecoder.decodeUnicode(data)
-        } else if let charset = declaredCharset(head) {
-            source = try TextDecoder.decode(data, charset: charset)
-        } else {
-            source = try TextDecoder.decodeUnicode(data)
-        }
-        var parser = HTMLParser(source: TextDecoder.normalizeLineEnds(source))
+    /// `charset`: the transport's (an upload's `Content-Type`), which wins over the page's `<meta>`.
+    static func extract(data: Data, fileName: String, charset: String?) throws(IngestionError) -> ExtractedDocument {
+        let decoded = try TextDecoder.decodeText(data, charset: charset) { declaredCharset([UInt8]($0.prefix(1024))) }
+        var parser = HTMLParser(source: TextDecoder.normalizeLineEnds(decoded.text))
         parser.run()
         let text = parser.builder.text
         guard text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
@@ -42,11 +35,11 @@ enum HTMLExtractor {
         }
         let sections = Sections.closing(parser.headings, textLength: parser.builder.count)
         let title = parser.title ?? sections.first(where: { $0.level == 1 })?.title ?? fileName
-        return ExtractedDocument(title: title, text: text, mediaType: "text/html", sections: sections)
+        return ExtractedDocument(title: title, text: text, mediaType: "text/html", sections: sections, warnings: decoded.warnings)
     }
 
     /// The charset named by `<meta charset=...>` or `<meta http-equiv="Content-Type" content="...; charset=...">`
-    /// in the first bytes of the file (browsers look at the first 1024; we look a little further).
+    /// in the first bytes of the file (browsers, and Folio, look at the first 1024).
     static func declaredCharset(_ head: [UInt8]) -> String? {
         let lower = head.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
         var from = 0
@@ -72,11 +65,6 @@ enum HTMLExtractor {
     private static func isLabelByte(_ b: UInt8) -> Bool {
         (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x3A || b == 0x2E
     }
-}
-
-/// Byte-order marks, which override any declared charset.
-enum GBOM {
-    static func has(_ b: [UInt8]) -> Bool { FileType.hasUnicodeBOM(b) }
 }
 
 /// Turns heading starts into sections that end where the next heading starts.

@@ -3,8 +3,9 @@ import Foundation
 /// Markdown, plain text and source code: the text stays as written (LF line ends, no BOM), so a chunk
 /// reads as the author wrote it; headings or top-level definitions are recorded as sections.
 enum PlainExtractor {
-    static func extract(data: Data, fileName: String, kind: FileKind) throws(IngestionError) -> ExtractedDocument {
-        let text = TextDecoder.normalizeLineEnds(try TextDecoder.decodeUnicode(data))
+    static func extract(data: Data, fileName: String, kind: FileKind, charset: String?) throws(IngestionError) -> ExtractedDocument {
+        let decoded = try TextDecoder.decodeText(data, charset: charset)
+        let text = TextDecoder.normalizeLineEnds(decoded.text)
         guard text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
             throw .empty(fileName: fileName)
         }
@@ -13,12 +14,14 @@ enum PlainExtractor {
         case .markdown:
             let sections = Sections.closing(markdownHeadings(lines), textLength: lines.scalarCount)
             return ExtractedDocument(
-                title: sections.first?.title ?? fileName, text: text, mediaType: kind.mediaType, sections: sections)
+                title: sections.first?.title ?? fileName, text: text, mediaType: kind.mediaType, sections: sections,
+                warnings: decoded.warnings)
         case .code:
             let sections = Sections.closing(definitions(lines), textLength: lines.scalarCount)
-            return ExtractedDocument(title: fileName, text: text, mediaType: kind.mediaType, sections: sections)
+            return ExtractedDocument(
+                title: fileName, text: text, mediaType: kind.mediaType, sections: sections, warnings: decoded.warnings)
         default:
-            return ExtractedDocument(title: fileName, text: text, mediaType: kind.mediaType)
+            return ExtractedDocument(title: fileName, text: text, mediaType: kind.mediaType, warnings: decoded.warnings)
         }
     }
 

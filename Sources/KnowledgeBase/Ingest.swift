@@ -14,13 +14,19 @@ public struct IngestRequest: Sendable {
     public var metadata: [String: String]
     /// A title that wins over the extracted one (raw text through the API).
     public var title: String?
+    /// The charset the file came with (an upload's `Content-Type`), which wins over what the file declares.
+    public var charset: String?
 
-    public init(collection: String, fileName: String, data: Data, metadata: [String: String] = [:], title: String? = nil) {
+    public init(
+        collection: String, fileName: String, data: Data, metadata: [String: String] = [:], title: String? = nil,
+        charset: String? = nil
+    ) {
         self.collection = collection
         self.fileName = fileName
         self.data = data
         self.metadata = metadata
         self.title = title
+        self.charset = charset
     }
 }
 
@@ -53,6 +59,14 @@ public enum IngestOutcome: Sendable, Equatable {
     }
 }
 
+/// What adding a file did, and what the user should know about how its text was read (a charset that did not
+/// match the bytes, bytes replaced by U+FFFD).
+public struct IngestResult: Sendable, Equatable {
+    public var outcome: IngestOutcome
+    /// The extractor's warnings (`ExtractedDocument.warnings`); empty for a clean file.
+    public var warnings: [String]
+}
+
 /// Where an ingestion stands, for progress bars.
 public struct IngestProgress: Sendable, Equatable {
     public enum Stage: String, Sendable { case extracting, chunking, embedding, storing }
@@ -74,22 +88,31 @@ struct ModelTokenCounter: TokenCounter {
 }
 
 extension KnowledgeBase {
-    /// Extracts, chunks, embeds and stores one file in one transaction. Unchanged content is a no-op; changed
-    /// content under the same source replaces the old version; the same content under another source is reported
-    /// as a duplicate. Throws `IngestionError` for an unreadable file (nothing stored is touched).
+    /// Extracts, chunks, embeds and stores one file in one transaction (see `ingestFile`), without the warnings.
     public func ingest(
         _ request: IngestRequest, progress: @Sendable (IngestProgress) -> Void = { _ in }
     ) async throws -> IngestOutcome {
+        try await ingestFile(request, progress: progress).outcome
+    }
+
+    /// Extracts, chunks, embeds and stores one file in one transaction. Unchanged content is a no-op; changed
+    /// content under the same source replaces the old version; the same content under another source is reported
+    /// as a duplicate. Throws `IngestionError` for an unreadable file (nothing stored is touched).
+    ///
+    /// Another process may store the same file at the same moment: the store's unique (collection, source) and
+    /// (collection, content hash) indexes let one of them win, and the other gets `unchanged` or `duplicate`.
+    public func ingestFile(
+        _ request: IngestRequest, progress: @Sendable (IngestProgress) -> Void = { _ in }
+    ) async throws -> IngestResult {
         let spec = try await boundCollection(request.collection)
         progress(.init(stage: .extracting, chunksDone: 0, chunksTotal: 0, tokensDone: 0))
-        let extracted = try Extractor.extract(data: request.data, fileName: request.fileName, limits: configuration.extraction)
+        let extracted = try Extractor.extract(
+            data: request.data, fileName: request.fileName, charset: request.charset, limits: configuration.extraction)
         let hash = ContentHash.of(extracted.text)
         let source = request.fileName
+        func result(_ outcome: IngestOutcome) -> IngestResult { IngestResult(outcome: outcome, warnings: extracted.warnings) }
 
-        let sameSource = try await store.document(withSource: source, in: spec.name)
-        if let existing = try await store.document(withContentHash: hash, in: spec.name) {
-            return existing.source == source ? .unchanged(existing) : .duplicate(of: existing)
-        }
+        if let stored = try await storedAlready(hash: hash, source: source, in: spec.name) { return result(stored) }
 
         progress(.init(stage: .chunking, chunksDone: 0, chunksTotal: 0, tokensDone: 0))
         let counter = ModelTokenCounter(encoder: engine.encoder)
@@ -138,7 +161,31 @@ extension KnowledgeBase {
                 text: pieces[i].text, start: pieces[i].start, end: pieces[i].end, page: pieces[i].page,
                 tokenCount: pieces[i].tokenCount, textHash: hashes[i], vector: vectors[i])
         }
-        let stored = try await store.addDocument(document, chunks: chunks, replacing: sameSource?.id)
-        return sameSource.map { .replaced(stored, previous: $0.id) } ?? .added(stored)
+        // The store refuses a second copy: when another writer got there first, say what it stored.
+        try Task.checkCancellation()
+        for _ in 0..<3 {
+            // Another writer may have stored this content while this one embedded it: never replace it by itself.
+            if let stored = try await storedAlready(hash: hash, source: source, in: spec.name) { return result(stored) }
+            let sameSource = try await store.document(withSource: source, in: spec.name)
+            do {
+                let stored = try await store.addDocument(document, chunks: chunks, replacing: sameSource?.id)
+                return result(sameSource.map { .replaced(stored, previous: $0.id) } ?? .added(stored))
+            } catch let error as StoreError {
+                // Another writer stored this source, or replaced the version this one was replacing.
+                switch error {
+                case .alreadyStored: break
+                case .documentNotFound(let id) where id == sameSource?.id: break
+                default: throw error
+                }
+            }
+            // Another version of this source won: look again and replace it in the next round.
+        }
+        throw StoreError.alreadyStored(collection: spec.name, source: source)
+    }
+
+    /// `unchanged` or `duplicate` when a document with this content is stored in the collection.
+    private func storedAlready(hash: String, source: String, in collection: String) async throws -> IngestOutcome? {
+        guard let existing = try await store.document(withContentHash: hash, in: collection) else { return nil }
+        return existing.source == source ? .unchanged(existing) : .duplicate(of: existing)
     }
 }

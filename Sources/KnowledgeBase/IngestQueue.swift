@@ -2,131 +2,90 @@ import Foundation
 import Ingestion
 import KnowledgeStore
 
-/// Runs uploads as jobs, one at a time, in the order they arrived. Jobs and their bytes are in the store,
-/// so a restarted server picks up what was queued or running when it stopped (a running job starts over;
-/// its document was never half-stored).
+/// How a queue claims and holds jobs, with documented defaults.
+public struct IngestQueueConfiguration: Sendable {
+    /// This worker's name on the jobs it claims (`JobHolder.make()`: host, process id and a random part).
+    public var holder: String
+    /// Seconds a claim lasts unless renewed (30): how long a dead server's job waits before another takes it.
+    public var leaseSeconds: TimeInterval
+    /// Seconds between renewals while a job runs (10, a third of the lease, so two missed renewals are survived).
+    public var renewSeconds: TimeInterval
+    /// Seconds an idle worker waits before looking again for jobs queued by other processes or left by a dead
+    /// holder (1). A job queued through this queue wakes it at once.
+    public var pollSeconds: TimeInterval
+
+    public init(holder: String = JobHolder.make(), leaseSeconds: TimeInterval = 30, renewSeconds: TimeInterval? = nil,
+                pollSeconds: TimeInterval = 1) {
+        self.holder = holder
+        self.leaseSeconds = leaseSeconds
+        self.renewSeconds = renewSeconds ?? leaseSeconds / 3
+        self.pollSeconds = pollSeconds
+    }
+}
+
+/// Runs uploads as jobs, one at a time, oldest first. Jobs and their bytes are in the store, and each job is
+/// claimed by one queue with a lease (`KnowledgeStore.claimJob`), so several servers or processes on one store
+/// split the queue instead of repeating each other's work, and a job whose holder died is finished by another
+/// queue once its lease runs out (it starts over; its document was never half-stored).
 public actor IngestQueue {
-    public let knowledgeBase: KnowledgeBase
+    public nonisolated let knowledgeBase: KnowledgeBase
+    public nonisolated let configuration: IngestQueueConfiguration
     private var worker: Task<Void, Never>?
-    private var wakeUp = false
+    private var nap: Task<Void, Never>?
 
-    /// Key in a job's payload metadata carrying a title given with raw text (not stored as metadata).
-    static let titleKey = "folio:title"
+    /// Keys in a job's payload metadata carrying a title given with raw text and the upload's charset (neither is
+    /// stored as metadata).
+    static let titleKey = "folio:title", charsetKey = "folio:charset"
 
-    public init(knowledgeBase: KnowledgeBase) { self.knowledgeBase = knowledgeBase }
+    public init(knowledgeBase: KnowledgeBase, configuration: IngestQueueConfiguration = .init()) {
+        self.knowledgeBase = knowledgeBase
+        self.configuration = configuration
+    }
 
-    /// Starts working through pending jobs (those left by an earlier run included).
+    /// Starts claiming jobs (those left by an earlier run or queued by other processes included) until `stop`.
     public func start() {
         guard worker == nil else { return }
         worker = Task { await self.loop() }
     }
 
-    /// Stops after the current job's next step; pending jobs stay queued in the store.
+    /// Stops claiming; the job in progress is cancelled and handed back to the queue (`releaseJob`), so another
+    /// queue (or this one after a restart) runs it again. Queued jobs stay in the store.
     public func stop() {
         worker?.cancel()
         worker = nil
+        nap?.cancel()
     }
 
     /// Queues a file. The collection must exist and be bound to this model; the file itself is checked by the job
     /// (a bad file fails its job with the reason, and other files are unaffected).
     public func enqueue(
-        collection: String, fileName: String, data: Data, metadata: [String: String] = [:], title: String? = nil
+        collection: String, fileName: String, data: Data, metadata: [String: String] = [:], title: String? = nil,
+        charset: String? = nil
     ) async throws -> IngestJob {
         _ = try await knowledgeBase.boundCollection(collection)
         var payloadMetadata = metadata
         payloadMetadata[Self.titleKey] = title
+        payloadMetadata[Self.charsetKey] = charset
         let job = try await knowledgeBase.store.enqueueJob(
             collection: collection, fileName: Extractor.sanitizedFileName(fileName), payload: data, metadata: payloadMetadata)
-        wakeUp = true
         start()
+        nap?.cancel()
         return job
     }
 
     private func loop() async {
-        while !Task.isCancelled {
-            wakeUp = false
-            let pending = (try? await knowledgeBase.store.pendingJobs()) ?? []
-            for job in pending {
-                if Task.isCancelled { return }
-                await run(job)
-            }
-            if pending.isEmpty && !wakeUp {
-                worker = nil
-                return
-            }
-        }
-    }
-
-    /// Runs one job to `done` or `failed`, saving progress at most every quarter second.
-    private func run(_ queued: IngestJob) async {
         let store = knowledgeBase.store
-        var job = queued
-        guard let payload = try? await store.jobPayload(id: job.id) else {
-            job.state = .failed
-            job.error = "the uploaded file was lost before it could be processed; upload it again"
-            try? await store.updateJob(job)
-            return
+        while !Task.isCancelled {
+            // A failed claim (database unavailable) is retried after the poll interval.
+            if let job = try? await store.claimJob(holder: configuration.holder, lease: configuration.leaseSeconds) {
+                await JobRun(job: job, knowledgeBase: knowledgeBase, configuration: configuration).run()
+                continue
+            }
+            let seconds = configuration.pollSeconds
+            let nap = Task { _ = try? await Task.sleep(for: .seconds(seconds)) }
+            self.nap = nap
+            await nap.value
+            self.nap = nil
         }
-        job.state = .extracting
-        job.progress = 0
-        job.updatedAt = Date()
-        try? await store.updateJob(job)
-
-        var metadata = payload.metadata
-        let title = metadata.removeValue(forKey: Self.titleKey)
-        let reporter = ProgressReporter(job: job, store: store)
-        do {
-            let outcome = try await knowledgeBase.ingest(
-                IngestRequest(collection: job.collection, fileName: job.fileName, data: payload.data, metadata: metadata, title: title),
-                progress: { reporter.report($0) })
-            await reporter.flush()
-            job.state = .done
-            job.progress = 1
-            job.documentID = outcome.document.id
-            job.message = outcome.message
-        } catch {
-            await reporter.flush()
-            job.state = .failed
-            job.error = String(describing: error)
-        }
-        job.updatedAt = Date()
-        try? await store.updateJob(job)
-    }
-}
-
-/// Writes a job's progress to the store from the synchronous progress callback, at most four times a second.
-final class ProgressReporter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var job: IngestJob
-    private var last = Date.distantPast
-    private var pending: Task<Void, Never>?
-    private let store: any KnowledgeStore
-
-    init(job: IngestJob, store: any KnowledgeStore) {
-        self.job = job
-        self.store = store
-    }
-
-    func report(_ progress: IngestProgress) {
-        lock.lock()
-        defer { lock.unlock() }
-        let state: JobState = progress.stage == .embedding || progress.stage == .storing ? .embedding : .extracting
-        let now = Date()
-        guard state != job.state || now.timeIntervalSince(last) >= 0.25 else { return }
-        job.state = state
-        job.progress = progress.fraction
-        job.updatedAt = now
-        last = now
-        let snapshot = job, store = self.store, previous = pending
-        pending = Task {
-            await previous?.value
-            try? await store.updateJob(snapshot)
-        }
-    }
-
-    /// Waits for the last progress write, so it cannot land after the final state.
-    func flush() async {
-        let task = lock.withLock { pending }
-        await task?.value
     }
 }

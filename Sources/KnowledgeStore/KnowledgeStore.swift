@@ -22,7 +22,8 @@ public protocol KnowledgeStore: Sendable {
     /// Adds a document and its chunks in one transaction. With `replacing`, that document (of the same
     /// collection) is deleted in the same transaction, so readers see the old version or the new, never neither.
     /// Throws `collectionNotFound`, `documentNotFound` (for `replacing`), `dimensionMismatch` (any vector's length
-    /// differs from the collection's `dimensions`).
+    /// differs from the collection's `dimensions`), `alreadyStored` (the collection has a document with this source
+    /// or content hash: both are unique per collection, enforced by the database, so a race stores one).
     func addDocument(_ document: NewDocument, chunks: [NewChunk], replacing: DocumentID?) async throws -> DocumentSummary
     /// The document of `collection` with this content hash, if any (exact-duplicate check).
     func document(withContentHash hash: String, in collection: String) async throws -> DocumentSummary?
@@ -63,15 +64,33 @@ public protocol KnowledgeStore: Sendable {
     func documentVectors(in collection: String) async throws -> [DocumentVector]
 
     // MARK: Ingestion jobs
+    //
+    // Several workers (servers, CLI processes) may share one store. A worker `claimJob`s the oldest claimable job
+    // atomically, so no two run it; it holds a lease it renews while it works; and only the holder may move the job
+    // forward (`updateJob(_:holder:)`, `renewJobLease` throw `leaseLost` otherwise). A job whose lease ran out is
+    // claimable again, so a dead holder's job is finished by another worker.
 
-    /// Records an upload to ingest, with its bytes, as `queued`.
+    /// Records an upload to ingest, with its bytes, as `queued`. The bytes live in the database, so any worker on
+    /// the store can run the job.
     func enqueueJob(collection: String, fileName: String, payload: Data, metadata: [String: String]) async throws -> IngestJob
-    /// Updates a job's state, progress, error, message and document.
-    func updateJob(_ job: IngestJob) async throws
+    /// Atomically takes the oldest job that is queued, or unfinished with an expired lease, for `holder`: its state
+    /// becomes `extracting` with progress 0, its lease runs `lease` seconds from now, `attempts` grows by 1.
+    /// Nil when there is none.
+    func claimJob(holder: String, lease: TimeInterval) async throws -> IngestJob?
+    /// Extends `holder`'s lease on a job to `lease` seconds from now. Throws `leaseLost` when another worker holds
+    /// it or it has finished, `jobNotFound` when it is gone.
+    func renewJobLease(id: JobID, holder: String, lease: TimeInterval) async throws
+    /// Writes a job's state, progress, error, message, warnings and document, only while `holder` holds it (and it
+    /// has not finished): `leaseLost` otherwise, `jobNotFound` when it is gone. A finished job's payload is dropped.
+    func updateJob(_ job: IngestJob, holder: String) async throws
+    /// Gives a job `holder` holds back to the queue (`queued`, progress 0, no holder), so that another worker takes
+    /// it now instead of when the lease runs out: a server stopping mid-job does this. Nothing happens when `holder`
+    /// no longer holds it.
+    func releaseJob(id: JobID, holder: String) async throws
     func job(id: JobID) async throws -> IngestJob?
     /// Jobs of a collection (all collections when nil), newest first, at most `limit`.
     func jobs(in collection: String?, limit: Int) async throws -> [IngestJob]
-    /// Jobs not yet `done` or `failed`, oldest first: the queue to resume after a restart.
+    /// Jobs not yet `done` or `failed`, oldest first (queued, and held by some worker).
     func pendingJobs() async throws -> [IngestJob]
     /// The uploaded bytes and metadata of a job; nil once the job has finished (payloads are dropped then).
     func jobPayload(id: JobID) async throws -> (data: Data, metadata: [String: String])?

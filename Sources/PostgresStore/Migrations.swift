@@ -108,6 +108,29 @@ extension PostgresStore {
         // Version 1 indexed a document's text only; SQLite indexed title and text. Both now index
         // `KeywordSegmenter.documentText(title:text:)`, so a word found only in a title finds the document on either.
         Migration(version: 2, name: "document keywords cover the title", statements: [], rewrite: reindexDocumentTerms),
+        // One document per (collection, source) and per (collection, content hash), enforced by unique indexes, so
+        // servers racing on the same file store it once. Duplicates stored before (by two servers) are removed
+        // first, keeping the oldest (lowest id) of each; their chunks go by cascade. Jobs gain a holder and a
+        // lease (see `KnowledgeStore.claimJob`), a claim count and warnings.
+        Migration(version: 3, name: "unique documents, job leases", statements: [
+            """
+            DELETE FROM documents d USING documents o
+            WHERE o.collection_id = d.collection_id AND o.content_hash = d.content_hash AND o.id < d.id
+            """,
+            """
+            DELETE FROM documents d USING documents o
+            WHERE o.collection_id = d.collection_id AND o.source = d.source AND o.id < d.id
+            """,
+            "DROP INDEX IF EXISTS documents_by_hash",
+            "DROP INDEX IF EXISTS documents_by_source",
+            "CREATE UNIQUE INDEX IF NOT EXISTS documents_unique_hash ON documents (collection_id, content_hash)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS documents_unique_source ON documents (collection_id, source)",
+            """
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS holder text, ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz,
+                ADD COLUMN IF NOT EXISTS attempts integer NOT NULL DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS warnings jsonb NOT NULL DEFAULT '[]'
+            """,
+        ]),
     ]
 
     /// Recomputes every document's `terms` and `term_count` from its title and text, 256 rows a round trip.

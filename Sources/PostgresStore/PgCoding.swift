@@ -103,4 +103,17 @@ enum MetadataJSON {
         }
         return object
     }
+
+    /// A JSON array of strings (job warnings), NUL replaced as in every stored text.
+    static func encodeStrings(_ strings: [String]) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: strings.map(storable))
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodeStrings(_ json: String) throws -> [String] {
+        guard let array = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String] else {
+            throw StoreError.unusable("job warnings in the database are not a JSON array of strings")
+        }
+        return array
+    }
 }

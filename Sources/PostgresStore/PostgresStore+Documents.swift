@@ -60,7 +60,8 @@ extension PostgresStore {
             let vectors = collection.vectors
             let terms = FullText.vectorLiteral(of: KeywordSegmenter.documentText(title: document.title, text: document.text))
             let pages = String(decoding: try JSONEncoder().encode(document.pages), as: UTF8.self)
-            let inserted = try await db.query("""
+            let inserted = try await Self.insertUnique(collection: collection.spec.name, source: document.source) {
+                try await db.query("""
                 INSERT INTO documents AS d (collection_id, title, source, media_type, content_hash, byte_size, metadata,
                     text, pages, page_count, chunk_count, token_count, \(unescaped: vectors.column), terms, term_count)
                 VALUES (\(collection.id), \(storable(document.title)), \(storable(document.source)),
@@ -71,6 +72,7 @@ extension PostgresStore {
                     \(terms.literal)::tsvector, \(terms.termCount))
                 RETURNING d.id, d.added_at
                 """, logger: logger).collect()
+            }
             let r = inserted[0].makeRandomAccess()
             let id = try r["id"].decode(Int64.self)
             for start in stride(from: 0, to: chunks.count, by: Self.chunkBatch) {
@@ -222,5 +224,15 @@ extension PostgresStore {
             out[try r["text_hash"].decode(String.self)] = try r["vector"].decode(PgVector.self).values
         }
         return out
+    }
+}
+
+extension PostgresStore {
+    /// Runs an INSERT into `documents`, turning a violation of the unique (collection, source) or (collection,
+    /// content hash) index (SQLSTATE 23505) into `alreadyStored`: another server stored the same file first.
+    static func insertUnique<R>(collection: String, source: String, _ insert: () async throws -> R) async throws -> R {
+        do { return try await insert() } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StoreError.alreadyStored(collection: collection, source: source)
+        }
     }
 }

@@ -5,7 +5,7 @@ import PostgresNIO
 extension IngestJob {
     static let pgColumns = """
         j.id, c.name AS collection, j.file_name, j.state, j.progress, j.error, j.document_id, j.message,
-        j.created_at, j.updated_at
+        j.warnings::text AS warnings, j.holder, j.lease_expires_at, j.attempts, j.created_at, j.updated_at
         """
 
     init(pg row: PostgresRow) throws {
@@ -19,6 +19,9 @@ extension IngestJob {
             fileName: try r["file_name"].decode(String.self), state: jobState,
             progress: try r["progress"].decode(Double.self), error: try r["error"].decode(String?.self),
             documentID: try r["document_id"].decode(Int64?.self), message: try r["message"].decode(String?.self),
+            warnings: try MetadataJSON.decodeStrings(try r["warnings"].decode(String.self)),
+            holder: try r["holder"].decode(String?.self), leaseExpiresAt: try r["lease_expires_at"].decode(Date?.self),
+            attempts: Int(try r["attempts"].decode(Int32.self)),
             createdAt: try r["created_at"].decode(Date.self), updatedAt: try r["updated_at"].decode(Date.self))
     }
 }
@@ -36,23 +39,62 @@ extension PostgresStore {
                 VALUES (\(row.id), \(storable(fileName)), \(JobState.queued.rawValue), 0, \(payload),
                         \(MetadataJSON.encode(metadata))::jsonb, \(now), \(now))
                 RETURNING j.id, \(collection) AS collection, j.file_name, j.state, j.progress, j.error, j.document_id,
-                          j.message, j.created_at, j.updated_at
+                          j.message, j.warnings::text AS warnings, j.holder, j.lease_expires_at, j.attempts,
+                          j.created_at, j.updated_at
                 """, logger: logger).collect()
             return try IngestJob(pg: inserted[0])
         }
     }
 
-    public func updateJob(_ job: IngestJob) async throws {
+    /// `FOR UPDATE SKIP LOCKED`: servers claiming at once each lock a different row instead of waiting for (or
+    /// taking) the same one. Lease times are the database's clock, so servers' clocks need not agree.
+    public func claimJob(holder: String, lease: TimeInterval) async throws -> IngestJob? {
+        try await rows("""
+            WITH claimed AS (
+                UPDATE jobs SET holder = \(holder), lease_expires_at = clock_timestamp() + make_interval(secs => \(lease)),
+                    attempts = attempts + 1, state = 'extracting', progress = 0, updated_at = clock_timestamp()
+                WHERE id = (
+                    SELECT id FROM jobs
+                    WHERE state NOT IN ('done', 'failed') AND (holder IS NULL OR lease_expires_at < clock_timestamp())
+                    ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+                RETURNING *)
+            SELECT \(unescaped: IngestJob.pgColumns) FROM claimed j JOIN collections c ON c.id = j.collection_id
+            """).first.map(IngestJob.init(pg:))
+    }
+
+    public func renewJobLease(id: JobID, holder: String, lease: TimeInterval) async throws {
+        let updated = try await rows("""
+            UPDATE jobs SET lease_expires_at = clock_timestamp() + make_interval(secs => \(lease))
+            WHERE id = \(id) AND holder = \(holder) AND state NOT IN ('done', 'failed') RETURNING id
+            """)
+        if updated.isEmpty { try await leaseFailure(id: id, holder: holder) }
+    }
+
+    public func updateJob(_ job: IngestJob, holder: String) async throws {
         // The upload is only needed until the job ends; dropping it then keeps the database from growing by
         // every file ever uploaded.
-        let finished = job.state == .done || job.state == .failed
+        let warnings = MetadataJSON.encodeStrings(job.warnings)
         let updated = try await rows("""
             UPDATE jobs SET state = \(job.state.rawValue), progress = \(job.progress), error = \(job.error.map(storable)),
-                document_id = \(job.documentID), message = \(job.message.map(storable)), updated_at = \(Date()),
-                payload = CASE WHEN \(finished) THEN NULL ELSE payload END
-            WHERE id = \(job.id) RETURNING id
+                document_id = \(job.documentID), message = \(job.message.map(storable)), warnings = \(warnings)::jsonb,
+                updated_at = \(Date()), payload = CASE WHEN \(job.state.isFinished) THEN NULL ELSE payload END
+            WHERE id = \(job.id) AND holder = \(holder) AND state NOT IN ('done', 'failed') RETURNING id
             """)
-        if updated.isEmpty { throw StoreError.jobNotFound(job.id) }
+        if updated.isEmpty { try await leaseFailure(id: job.id, holder: holder) }
+    }
+
+    public func releaseJob(id: JobID, holder: String) async throws {
+        _ = try await rows("""
+            UPDATE jobs SET holder = NULL, lease_expires_at = NULL, state = 'queued', progress = 0,
+                updated_at = clock_timestamp()
+            WHERE id = \(id) AND holder = \(holder) AND state NOT IN ('done', 'failed') RETURNING id
+            """)
+    }
+
+    /// Why a holder's write changed nothing: the job is gone, or someone else holds it (or it has finished).
+    private func leaseFailure(id: JobID, holder: String) async throws -> Never {
+        if try await rows("SELECT 1 FROM jobs WHERE id = \(id)").isEmpty { throw StoreError.jobNotFound(id) }
+        throw StoreError.leaseLost(job: id, holder: holder)
     }
 
     public func job(id: JobID) async throws -> IngestJob? {

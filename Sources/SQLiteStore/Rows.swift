@@ -10,7 +10,8 @@ enum Rows {
         """
     static let chunkColumns = "id, document_id, ordinal, text, start_offset, end_offset, page, token_count"
     static let jobColumns = """
-        id, collection, file_name, state, progress, error, document_id, message, created_at, updated_at
+        id, collection, file_name, state, progress, error, document_id, message, warnings, holder, lease_expires_at,
+        attempts, created_at, updated_at
         """
 
     /// A stored enum column's case; an unknown value (a newer Folio's, or a hand edit) makes the store unusable
@@ -48,6 +49,9 @@ enum Rows {
         return IngestJob(
             id: row["id"], collection: row["collection"], fileName: row["file_name"], state: state,
             progress: row["progress"], error: row["error"], documentID: row["document_id"], message: row["message"],
+            warnings: try decodeStrings(row["warnings"]), holder: row["holder"],
+            leaseExpiresAt: (row["lease_expires_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            attempts: row["attempts"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
     }
@@ -63,6 +67,12 @@ enum Rows {
     static func decodeMetadata(_ json: String) throws -> [String: String] {
         do { return try JSONDecoder().decode([String: String].self, from: Data(json.utf8)) } catch {
             throw StoreError.unusable("stored metadata is not a JSON object of strings: \(json.prefix(80))")
+        }
+    }
+
+    static func decodeStrings(_ json: String) throws -> [String] {
+        do { return try JSONDecoder().decode([String].self, from: Data(json.utf8)) } catch {
+            throw StoreError.unusable("stored warnings are not a JSON array of strings: \(json.prefix(80))")
         }
     }
 

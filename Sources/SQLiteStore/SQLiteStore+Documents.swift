@@ -39,16 +39,18 @@ extension SQLiteStore {
             // 3. The document, its metadata pairs and its keyword row.
             let addedAt = Date()
             let blob = VectorCodec.encode(document.vector, as: spec.vectorEncoding)
-            try db.execute(
-                sql: """
-                    INSERT INTO documents (collection, title, source, media_type, content_hash, byte_size, metadata, text,
-                                           pages, page_count, chunk_count, token_count, vector, added_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [spec.name, document.title, document.source, document.mediaType, document.contentHash,
-                            document.byteSize, try Rows.encodeJSON(document.metadata), document.text,
-                            try Rows.encodeJSON(document.pages), document.pages.count, chunks.count, document.tokenCount,
-                            blob, addedAt.timeIntervalSince1970])
+            try Self.insertUnique(collection: spec.name, source: document.source) {
+                try db.execute(
+                    sql: """
+                        INSERT INTO documents (collection, title, source, media_type, content_hash, byte_size, metadata, text,
+                                               pages, page_count, chunk_count, token_count, vector, added_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [spec.name, document.title, document.source, document.mediaType, document.contentHash,
+                                document.byteSize, try Rows.encodeJSON(document.metadata), document.text,
+                                try Rows.encodeJSON(document.pages), document.pages.count, chunks.count, document.tokenCount,
+                                blob, addedAt.timeIntervalSince1970])
+            }
             let id = db.lastInsertedRowID
             for (key, value) in document.metadata {
                 try db.execute(sql: "INSERT INTO document_metadata (document_id, key, value) VALUES (?, ?, ?)",
@@ -215,6 +217,16 @@ extension SQLiteStore {
                 index.generation = change.generation.after
                 cache[key] = index
             }
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Runs an INSERT into `documents`, turning a violation of the unique (collection, source) or (collection,
+    /// content hash) index into `alreadyStored`: another writer stored the same file first.
+    static func insertUnique(collection: String, source: String, _ insert: () throws -> Void) throws {
+        do { try insert() } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.alreadyStored(collection: collection, source: source)
         }
     }
 }

@@ -20,20 +20,70 @@ extension SQLiteStore {
         }
     }
 
-    public func updateJob(_ job: IngestJob) async throws {
+    /// GRDB's `write` opens an IMMEDIATE transaction: the claim takes SQLite's write lock before it reads, so two
+    /// processes on one file cannot both see the same job as free.
+    public func claimJob(holder: String, lease: TimeInterval) async throws -> IngestJob? {
         try await write { db in
-            // The upload is only needed until the job ends; dropping it keeps the file from growing by every upload.
-            let finished = job.state == .done || job.state == .failed
+            let now = Date().timeIntervalSince1970
+            guard let id = try Int64.fetchOne(db, sql: """
+                SELECT id FROM jobs WHERE state NOT IN (?, ?) AND (holder IS NULL OR lease_expires_at < ?) ORDER BY id LIMIT 1
+                """, arguments: [JobState.done.rawValue, JobState.failed.rawValue, now])
+            else { return nil }
             try db.execute(
                 sql: """
-                    UPDATE jobs SET state = ?, progress = ?, error = ?, document_id = ?, message = ?, updated_at = ?,
-                                    payload = CASE WHEN ? THEN NULL ELSE payload END
+                    UPDATE jobs SET holder = ?, lease_expires_at = ?, attempts = attempts + 1, state = ?, progress = 0,
+                                    updated_at = ?
                     WHERE id = ?
                     """,
-                arguments: [job.state.rawValue, job.progress, job.error, job.documentID, job.message,
-                            Date().timeIntervalSince1970, finished, job.id])
-            guard db.changesCount > 0 else { throw StoreError.jobNotFound(job.id) }
+                arguments: [holder, now + lease, JobState.extracting.rawValue, now, id])
+            return try Row.fetchOne(db, sql: "SELECT \(Rows.jobColumns) FROM jobs WHERE id = ?", arguments: [id]).map(Rows.job)
         }
+    }
+
+    public func renewJobLease(id: JobID, holder: String, lease: TimeInterval) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND holder = ? AND state NOT IN (?, ?)",
+                arguments: [Date().timeIntervalSince1970 + lease, id, holder, JobState.done.rawValue, JobState.failed.rawValue])
+            if db.changesCount == 0 { try Self.leaseFailure(db, id: id, holder: holder) }
+        }
+    }
+
+    public func updateJob(_ job: IngestJob, holder: String) async throws {
+        let warnings = try Rows.encodeJSON(job.warnings)
+        try await write { db in
+            // The upload is only needed until the job ends; dropping it keeps the file from growing by every upload.
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET state = ?, progress = ?, error = ?, document_id = ?, message = ?, warnings = ?,
+                                    updated_at = ?, payload = CASE WHEN ? THEN NULL ELSE payload END
+                    WHERE id = ? AND holder = ? AND state NOT IN (?, ?)
+                    """,
+                arguments: [job.state.rawValue, job.progress, job.error, job.documentID, job.message, warnings,
+                            Date().timeIntervalSince1970, job.state.isFinished, job.id, holder,
+                            JobState.done.rawValue, JobState.failed.rawValue])
+            if db.changesCount == 0 { try Self.leaseFailure(db, id: job.id, holder: holder) }
+        }
+    }
+
+    public func releaseJob(id: JobID, holder: String) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET holder = NULL, lease_expires_at = NULL, state = ?, progress = 0, updated_at = ?
+                    WHERE id = ? AND holder = ? AND state NOT IN (?, ?)
+                    """,
+                arguments: [JobState.queued.rawValue, Date().timeIntervalSince1970, id, holder,
+                            JobState.done.rawValue, JobState.failed.rawValue])
+        }
+    }
+
+    /// Why a holder's write changed nothing: the job is gone, or someone else holds it (or it has finished).
+    static func leaseFailure(_ db: Database, id: JobID, holder: String) throws -> Never {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE id = ?", arguments: [id]) != nil else {
+            throw StoreError.jobNotFound(id)
+        }
+        throw StoreError.leaseLost(job: id, holder: holder)
     }
 
     public func job(id: JobID) async throws -> IngestJob? {

@@ -94,6 +94,33 @@ enum Schema {
                 CREATE INDEX jobs_state ON jobs(state, id);
                 """)
         }
+        // v2: one document per (collection, source) and per (collection, content hash), enforced by unique indexes,
+        // so two writers racing on the same file store it once. Existing duplicates (stored before v2 by two
+        // servers on one folder) are removed first, keeping the oldest (lowest id) of each; their chunks, metadata
+        // and keyword rows go with them (cascades and triggers). Jobs gain a holder and a lease (see
+        // `KnowledgeStore.claimJob`), a claim count and warnings.
+        m.registerMigration("v2", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: """
+                DELETE FROM documents WHERE EXISTS (
+                    SELECT 1 FROM documents o
+                    WHERE o.collection = documents.collection AND o.content_hash = documents.content_hash
+                      AND o.id < documents.id);
+                DELETE FROM documents WHERE EXISTS (
+                    SELECT 1 FROM documents o
+                    WHERE o.collection = documents.collection AND o.source = documents.source AND o.id < documents.id);
+                DROP INDEX documents_hash;
+                DROP INDEX documents_source;
+                CREATE UNIQUE INDEX documents_hash ON documents(collection, content_hash);
+                CREATE UNIQUE INDEX documents_source ON documents(collection, source);
+                UPDATE meta SET value = value + 1 WHERE key = 'generation';
+                UPDATE collections SET generation = (SELECT value FROM meta WHERE key = 'generation');
+
+                ALTER TABLE jobs ADD COLUMN holder TEXT;
+                ALTER TABLE jobs ADD COLUMN lease_expires_at REAL;
+                ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE jobs ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';  -- JSON array of strings
+                """)
+        }
         return m
     }()
 

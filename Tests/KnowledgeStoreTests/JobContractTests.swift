@@ -19,9 +19,13 @@ struct JobContractTests {
             #expect(payload.data == bytes && payload.metadata == ["by": "me"])
             #expect(try await store.pendingJobs().map(\.id) == [job.id, other.id])
 
+            let claimed = try #require(try await store.claimJob(holder: "w1", lease: 60))
+            #expect(claimed.id == job.id && claimed.state == .extracting && claimed.holder == "w1" && claimed.attempts == 1)
+            #expect(try await store.claimJob(holder: "w1", lease: 60)?.id == other.id, "a held job is not claimed twice")
+            #expect(try await store.claimJob(holder: "w2", lease: 60) == nil)
             job.state = .embedding
             job.progress = 0.5
-            try await store.updateJob(job)
+            try await store.updateJob(job, holder: "w1")
             let running = try #require(try await store.job(id: job.id))
             #expect(running.state == .embedding && running.progress == 0.5)
             #expect(try await store.jobPayload(id: job.id)?.data == bytes, "kept while the job runs")
@@ -29,16 +33,17 @@ struct JobContractTests {
             job.state = .done
             job.progress = 1
             job.message = "stored"
-            try await store.updateJob(job)
+            job.warnings = ["read as UTF-8"]
+            try await store.updateJob(job, holder: "w1")
             let done = try #require(try await store.job(id: job.id))
-            #expect(done.state == .done && done.message == "stored" && done.error == nil)
+            #expect(done.state == .done && done.message == "stored" && done.error == nil && done.warnings == ["read as UTF-8"])
             #expect(try await store.jobPayload(id: job.id) == nil)
             #expect(try await store.pendingJobs().map(\.id) == [other.id])
 
             var failed = other
             failed.state = .failed
             failed.error = "not a PDF"
-            try await store.updateJob(failed)
+            try await store.updateJob(failed, holder: "w1")
             #expect(try await store.job(id: other.id)?.error == "not a PDF")
             #expect(try await store.pendingJobs().isEmpty)
 
@@ -47,7 +52,7 @@ struct JobContractTests {
             #expect(try await store.jobs(in: nil, limit: 1).map(\.id) == [other.id])
             var missing = job
             missing.id = job.id + 1000
-            await #expect(throws: StoreError.jobNotFound(missing.id)) { try await store.updateJob(missing) }
+            await #expect(throws: StoreError.jobNotFound(missing.id)) { try await store.updateJob(missing, holder: "w1") }
             #expect(try await store.job(id: missing.id) == nil)
         }
     }
@@ -60,9 +65,10 @@ struct JobContractTests {
             var job = try await store.enqueueJob(collection: "jobs", fileName: "a.txt", payload: Data("a".utf8), metadata: [:])
             let (doc, chunks) = Make.document("jobs", chunkTexts: ["a"], rng: &rng)
             let added = try await store.addDocument(doc, chunks: chunks, replacing: nil)
+            _ = try await store.claimJob(holder: "w", lease: 60)
             job.state = .done
             job.documentID = added.id
-            try await store.updateJob(job)
+            try await store.updateJob(job, holder: "w")
             #expect(try await store.job(id: job.id)?.documentID == added.id)
         }
     }

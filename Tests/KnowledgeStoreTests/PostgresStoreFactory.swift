@@ -32,18 +32,19 @@ func freshPostgresSchema() -> String {
     "folio_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
 }
 
-/// A fresh, empty PostgreSQL store in its own schema of the `FOLIO_TEST_POSTGRES_URL` server; cleanup drops
-/// the schema and closes the pool.
-func makePostgresTestStore() async throws -> (store: any KnowledgeStore, cleanup: () async throws -> Void) {
-    let url = try requirePostgresTestURL()
-    let store = try PostgresStore(url: postgresTestStoreURL(url, schema: freshPostgresSchema()))
+/// A fresh, empty PostgreSQL store in its own schema of the `FOLIO_TEST_POSTGRES_URL` server, and the URL that
+/// opens it (a second store on that URL is another server on the same database); cleanup drops the schema and
+/// closes the pool.
+func makePostgresTestStore() async throws -> (store: any KnowledgeStore, url: String, cleanup: () async throws -> Void) {
+    let url = postgresTestStoreURL(try requirePostgresTestURL(), schema: freshPostgresSchema())
+    let store = try PostgresStore(url: url)
     do {
         try await store.migrate()
     } catch {
         await store.close()
         throw error
     }
-    return (store, {
+    return (store, url, {
         do {
             try await store.dropSchema()
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import KnowledgeStore
+import PostgresStore
 import SQLiteStore
 import Testing
 
@@ -18,6 +19,9 @@ struct TestStore {
     var store: any KnowledgeStore
     /// Opens the same data again as a new store value (nil where the kind cannot).
     var reopen: (() async throws -> any KnowledgeStore)?
+    /// Another store value on the same data with its own connections, as another process would open it, and a
+    /// function closing it.
+    var peer: @Sendable () async throws -> (store: any KnowledgeStore, close: @Sendable () async -> Void)
     var cleanup: () async throws -> Void
 }
 
@@ -29,10 +33,14 @@ func makeStore(_ kind: StoreKind) async throws -> TestStore {
         return TestStore(
             store: try SQLiteStore(path: path),
             reopen: { try SQLiteStore(path: path) },
+            peer: { (try SQLiteStore(path: path), {}) },
             cleanup: { try? FileManager.default.removeItem(at: folder) })
     case .postgres:
-        let (store, cleanup) = try await makePostgresTestStore()
-        return TestStore(store: store, reopen: nil, cleanup: cleanup)
+        let (store, url, cleanup) = try await makePostgresTestStore()
+        return TestStore(store: store, reopen: nil, peer: {
+            let peer = try PostgresStore(url: url)
+            return (peer, { await peer.close() })
+        }, cleanup: cleanup)
     }
 }
 
@@ -50,4 +58,16 @@ func withTestStore(_ kind: StoreKind, _ body: (TestStore) async throws -> Void) 
 
 func withStore(_ kind: StoreKind, _ body: (any KnowledgeStore) async throws -> Void) async throws {
     try await withTestStore(kind) { try await body($0.store) }
+}
+
+/// Runs `body` with another store on `made`'s data (see `TestStore.peer`), closing it afterwards whatever happens.
+func withPeer(_ made: TestStore, _ body: (any KnowledgeStore) async throws -> Void) async throws {
+    let (peer, close) = try await made.peer()
+    do {
+        try await body(peer)
+    } catch {
+        await close()
+        throw error
+    }
+    await close()
 }
