@@ -49,10 +49,12 @@ struct JobClaimContractTests {
             let queued = try await store.enqueueJob(collection: "jobs", fileName: "a.txt", payload: Data("a".utf8), metadata: [:])
             try await withPeer(made) { other in
                 _ = try await other.jobs(in: nil, limit: 1)  // the peer's connection and schema check are ready
-                var first = try #require(try await store.claimJob(holder: "dead", lease: 1.5))
+                // A long first lease, so a slow peer on a loaded machine still finds the job held; then a short renewal
+                // that the holder never renews again.
+                var first = try #require(try await store.claimJob(holder: "dead", lease: 30))
                 #expect(try await other.claimJob(holder: "alive", lease: 1.5) == nil, "held until the lease runs out")
-                try await store.renewJobLease(id: queued.id, holder: "dead", lease: 1.5)
-                try await Task.sleep(for: .milliseconds(2000))
+                try await store.renewJobLease(id: queued.id, holder: "dead", lease: 0.5)
+                try await Task.sleep(for: .milliseconds(1500))
 
                 let second = try #require(try await other.claimJob(holder: "alive", lease: 60))
                 #expect(second.id == queued.id && second.holder == "alive" && second.attempts == 2)
