@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // Already a dependency of Hummingbird; named here for graceful shutdown on demand (no extra build).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        // Already under Hummingbird; named for NIOCore's error types (a body past its limit).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
@@ -49,7 +51,7 @@ let package = Package(
             name: "HTTPServer",
             dependencies: [
                 "FolioEmbedder", "KnowledgeBase", "KnowledgeStore", "Ingestion", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             // The page's sources; PageAssetsPlugin compiles them into PageAssets.swift at build time.
             exclude: ["Page"],

@@ -1,6 +1,7 @@
 """Checks `folio serve` with each client family's own library and its documented minimal setup (base URL, key and
 model name only), as a new user would: LangChain's OpenAIEmbeddings, LlamaIndex's OpenAILikeEmbedding,
-huggingface_hub's InferenceClient (TEI), the `ollama` package, and the `openai` package sending token ids.
+huggingface_hub's InferenceClient (TEI), the `ollama` package, chromadb's OpenAIEmbeddingFunction (when installed), and
+the `openai` package sending token ids.
 
 Starts the server on a free loopback port with the tiny fixture model and an API key, then compares every client's
 vectors with the transformers reference in the fixture folder (cosine >= 0.9999). Exits non-zero on the first failure.
@@ -11,7 +12,7 @@ cl100k_base, so with litellm installed tiktoken reads it from there and LangChai
 names the fix (without litellm, the check sends cl100k ids of "hello world" with the openai package instead).
 litellm itself is checked when it is installed.
 
-    python3 -m pip install --target DIR langchain-openai llama-index-embeddings-openai-like huggingface_hub ollama openai litellm
+    python3 -m pip install --target DIR langchain-openai llama-index-embeddings-openai-like huggingface_hub ollama openai litellm chromadb
     PYTHONPATH=DIR python3 scripts/check_clients.py --folio .build/release/folio
 """
 import argparse
@@ -41,6 +42,22 @@ def tiktoken_from_litellm():
     folder = os.path.join(os.path.dirname(spec.origin), "litellm_core_utils", "tokenizers")
     os.environ["TIKTOKEN_CACHE_DIR"] = folder
     return os.path.isdir(folder)
+
+
+def check_chromadb(base, key, texts, refs, label):
+    """chromadb's OpenAIEmbeddingFunction, as its docs set it up (the key from CHROMA_OPENAI_API_KEY), alone and as the
+    embedding function of an in-memory collection that is then queried."""
+    os.environ["ANONYMIZED_TELEMETRY"] = "False"   # offline: no usage report
+    os.environ["CHROMA_OPENAI_API_KEY"] = key
+    import chromadb
+    from chromadb.utils.embedding_functions import OpenAIEmbeddingFunction
+    function = OpenAIEmbeddingFunction(model_name=MODEL, api_base=base + "/v1")
+    expect_vectors([list(v) for v in function(texts)], refs, f"chromadb OpenAIEmbeddingFunction, {label}")
+    collection = chromadb.EphemeralClient().get_or_create_collection(
+        "folio-check-" + ("key" if key != "unused" else "open"), embedding_function=function)
+    collection.add(ids=[str(i) for i in range(len(texts))], documents=texts)
+    found = collection.query(query_texts=[texts[1]], n_results=1)
+    check(found["ids"][0] == ["1"], f"chromadb collection query finds its own document through Folio, {label}")
 
 
 def run_clients(folio, refs, key):
@@ -80,6 +97,9 @@ def run_clients(folio, refs, key):
             import litellm
             reply = litellm.embedding(model="openai/" + MODEL, input=texts, api_base=base + "/v1", api_key=sent)
             expect_vectors([d["embedding"] for d in reply.data], refs, f"litellm embedding(model='openai/...'), {label}")
+
+        if importlib.util.find_spec("chromadb"):
+            check_chromadb(base, sent, texts, refs, label)
 
         from huggingface_hub import InferenceClient
         hf = InferenceClient(base_url=base, api_key=key)

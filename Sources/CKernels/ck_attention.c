@@ -10,6 +10,7 @@
 #include "ck_softmax_avx512.h"
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define BQ CK_ATTN_BQ
 #define BK CK_MATMUL_NR /* a key tile is one matmul panel, so both products reuse the matmul micro-kernel */
@@ -209,4 +210,43 @@ void ck_attention_pack(const float *k, const float *v, int64_t T, int64_t Hkv, i
 void ck_attention_packed(const float *q, const float *kp, const float *vp, float *out,
                          int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
     attention_dispatch(q, NULL, NULL, kp, vp, out, T, Hq, Hkv, D, item0, item1);
+}
+
+/* One query row, the sequence's last, against all T keys: what last-token pooling needs from the final layer.
+ * Scores, a max-subtracted softmax and the weighted sum of values in f32, head by head; out may be q. */
+void ck_attention_last_row(const float *q, const float *k, const float *v, float *out,
+                           int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
+    if (D > CK_ATTN_MAX_D || Hkv <= 0 || Hq % Hkv != 0 || T <= 0) abort(); /* programmer error: checked by callers */
+    const float scale = 1.0f / sqrtf((float)D);
+    const int64_t group = Hq / Hkv;
+    float *s = ck_alloc((size_t)T * sizeof(float));
+    float *qr = ck_alloc((size_t)(Hq * D) * sizeof(float));
+    memcpy(qr, q, (size_t)(Hq * D) * sizeof(float));
+    for (int64_t h = 0; h < Hq; h++) {
+        const float *qh = qr + h * D;
+        const int64_t kh = h / group;
+        float mx = -INFINITY;
+        for (int64_t j = 0; j < T; j++) {
+            const float *kr = k + (j * Hkv + kh) * D;
+            float d = 0;
+            for (int64_t i = 0; i < D; i++) d += qh[i] * kr[i];
+            s[j] = d * scale;
+            if (s[j] > mx) mx = s[j];
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < T; j++) {
+            s[j] = expf(s[j] - mx);
+            sum += s[j];
+        }
+        const float inv = (float)(1.0 / sum);
+        float *o = out + h * D;
+        for (int64_t i = 0; i < D; i++) o[i] = 0;
+        for (int64_t j = 0; j < T; j++) {
+            const float p = s[j] * inv;
+            const float *vr = v + (j * Hkv + kh) * D;
+            for (int64_t i = 0; i < D; i++) o[i] += p * vr[i];
+        }
+    }
+    free(qr);
+    free(s);
 }

@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
             the first reranker for searches with rerank.
             Environment: FOLIO_MODEL (comma-separated for several), FOLIO_HOST, FOLIO_PORT, FOLIO_API_KEYS (comma-separated), FOLIO_ALLOW_NO_AUTH=1,
             FOLIO_ALLOW_TOKEN_IDS=1, FOLIO_MAX_CLIENT_BATCH_SIZE, FOLIO_MAX_CONCURRENT_REQUESTS,
-            FOLIO_MAX_BATCH_TOKENS, FOLIO_CORS_ORIGINS (comma-separated), FOLIO_SERVED_MODEL_NAMES (comma-separated),
+            FOLIO_MAX_BATCH_TOKENS, FOLIO_CORS_ORIGINS (comma-separated), FOLIO_ALLOWED_HOSTS (comma-separated), FOLIO_SERVED_MODEL_NAMES (comma-separated),
             FOLIO_DATA (the knowledge base's folder), FOLIO_STORE (a postgres:// URL instead of SQLite).
             The knowledge base (REST API under /v1/kb and the page at /) is on unless --no-knowledge-base.
             """)
@@ -34,6 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most tokens one engine call packs (FOLIO_MAX_BATCH_TOKENS; default 8192).") var maxBatchTokens: Int?
     @Option(name: .customLong("cors-origin"), help: "A browser origin allowed to call the API; repeat for several (FOLIO_CORS_ORIGINS).")
     var corsOrigins: [String] = []
+    @Option(name: .customLong("allowed-host"), help: "A host name clients may use to reach this server besides the loopback ones (the Host header; DNS rebinding protection); repeat for several (FOLIO_ALLOWED_HOSTS).")
+    var allowedHosts: [String] = []
     @Option(name: .customLong("served-model-name"), help: "Another name the first model answers to; the first given is reported (FOLIO_SERVED_MODEL_NAMES).")
     var servedModelNames: [String] = []
     @Flag(help: "Embed token-id inputs as this model's ids (FOLIO_ALLOW_TOKEN_IDS=1). Off: they get a 400, since ids from another tokenizer (LangChain's tiktoken default) would give wrong vectors.")
@@ -62,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
             config.allowNoAuth = allowNoAuth || ["1", "true", "yes"].contains(env["FOLIO_ALLOW_NO_AUTH"]?.lowercased() ?? "")
             if let n = maxBatchTokens ?? env["FOLIO_MAX_BATCH_TOKENS"].flatMap({ Int($0) }) { config.batching.maxBatchTokens = n }
             config.corsOrigins = list(corsOrigins, "FOLIO_CORS_ORIGINS")
+            config.allowedHosts = list(allowedHosts, "FOLIO_ALLOWED_HOSTS")
             config.allowTokenIDs = allowTokenIds || ["1", "true", "yes"].contains(env["FOLIO_ALLOW_TOKEN_IDS"]?.lowercased() ?? "")
             if let n = maxClientBatchSize ?? env["FOLIO_MAX_CLIENT_BATCH_SIZE"].flatMap({ Int($0) }) { config.maxClientBatchSize = n }
             if let n = maxConcurrentRequests ?? env["FOLIO_MAX_CONCURRENT_REQUESTS"].flatMap({ Int($0) }) { config.maxConcurrentRequests = n }

@@ -51,23 +51,10 @@ public final class Embedder: Sendable {
 
     /// Embeds sequences that are already token ids, as the model will see them.
     public func embed(tokenized input: [[Int32]], options: EmbedOptions = .init()) throws -> [Embedding] {
-        let limit = model.contextLength
         if let n = options.dimensions, n < min(32, dimension) || n > dimension {
             throw EmbedderError.badDimensions(requested: n, minimum: min(32, dimension), maximum: dimension)
         }
-        var sequences = input
-        for i in sequences.indices {
-            if sequences[i].isEmpty { throw EmbedderError.emptyInput(index: i) }
-            if let bad = sequences[i].first(where: { $0 < 0 || Int($0) >= description.vocabularySize }) {
-                throw EmbedderError.tokenOutOfRange(index: i, token: bad, vocabularySize: description.vocabularySize)
-            }
-            if sequences[i].count > limit {
-                guard options.truncate else {
-                    throw EmbedderError.inputTooLong(index: i, tokens: sequences[i].count, limit: limit)
-                }
-                sequences[i] = truncated(sequences[i], to: limit)
-            }
-        }
+        let sequences = try checked(input, truncate: options.truncate)
         var vectors = [[Float]](repeating: [], count: sequences.count)
         for batch in Self.batches(lengths: sequences.map(\.count), budget: configuration.maxBatchTokens) {
             let pooled = try model.embed(batch.map { sequences[$0] })
@@ -78,6 +65,42 @@ public final class Embedder: Sendable {
             }
         }
         return sequences.indices.map { Embedding(index: $0, tokenCount: sequences[$0].count, vector: vectors[$0]) }
+    }
+
+    /// Every token's final hidden state, unpooled and unnormalised (TEI's `/embed_all`): [inputs][tokens][dimension],
+    /// for token-id inputs as the model sees them; `truncate` as in `embed`.
+    public func tokenStates(tokenized input: [[Int32]], truncate: Bool = false) throws -> [[[Float]]] {
+        let sequences = try checked(input, truncate: truncate)
+        var states = [[[Float]]](repeating: [], count: sequences.count)
+        for batch in Self.batches(lengths: sequences.map(\.count), budget: configuration.maxBatchTokens) {
+            for (i, rows) in zip(batch, try model.tokenStates(batch.map { sequences[$0] })) {
+                guard rows.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+                    throw EmbedderError.nonFinite(index: i, modelPath: description.path)
+                }
+                states[i] = rows
+            }
+        }
+        return states
+    }
+
+    /// The inputs as the model may run them: none empty, every id in the vocabulary, none longer than the context
+    /// (cut with `truncate`, refused without).
+    private func checked(_ input: [[Int32]], truncate: Bool) throws -> [[Int32]] {
+        let limit = model.contextLength
+        var sequences = input
+        for i in sequences.indices {
+            if sequences[i].isEmpty { throw EmbedderError.emptyInput(index: i) }
+            if let bad = sequences[i].first(where: { $0 < 0 || Int($0) >= description.vocabularySize }) {
+                throw EmbedderError.tokenOutOfRange(index: i, token: bad, vocabularySize: description.vocabularySize)
+            }
+            if sequences[i].count > limit {
+                guard truncate else {
+                    throw EmbedderError.inputTooLong(index: i, tokens: sequences[i].count, limit: limit)
+                }
+                sequences[i] = truncated(sequences[i], to: limit)
+            }
+        }
+        return sequences
     }
 
     /// Keeps the leading ids and the final special ids (`<|endoftext|>`; BERT's `[SEP]`), cutting the

@@ -20,4 +20,7 @@ public protocol EmbeddingModel: Sendable {
     var pooling: Pooling { get }
     /// One pooled vector per sequence: [sequences][dimension].
     func embed(_ sequences: [[Int32]]) throws -> [[Float]]
+    /// Every token's final hidden state, before pooling, as Hugging Face's `last_hidden_state` gives it (Qwen3: after
+    /// the final RMSNorm): [sequences][tokens][dimension]. TEI's `/embed_all`.
+    func tokenStates(_ sequences: [[Int32]]) throws -> [[[Float]]]
 }

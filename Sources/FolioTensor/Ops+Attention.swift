@@ -1,6 +1,9 @@
 import CKernels
 
 extension Ops {
+    /// Largest head size causal attention takes (its tiles live on the stack); model configs are checked against it.
+    public static let maxAttentionHeadDim = Int(CK_ATTN_MAX_D)
+
     /// Causal grouped-query self-attention of one sequence, softmax scale 1/sqrt(headDim).
     ///
     /// q: [tokens, qHeads, headDim]; k, v: [tokens, kvHeads, headDim]; out: [tokens, qHeads, headDim].
@@ -25,6 +28,16 @@ extension Ops {
         packedAttention(Float.self, count: Int(ck_attention_packed_floats(T, Hkv, D)), T: T, Hq: Hq, Hkv: Hkv, pool: pool,
                         pack: { kp, vp, i0, i1 in ck_attention_pack(k, v, T, Hkv, D, kp, vp, i0, i1) },
                         attend: { kp, vp, item in ck_attention_packed(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
+    }
+
+    /// Attention of one sequence's last query row only: q [qHeads, headDim] at position tokens - 1, against k, v
+    /// [tokens, kvHeads, headDim] -> out [qHeads, headDim] (may be q). What last-token pooling needs from the last layer.
+    public static func lastRowAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                        out: UnsafeMutablePointer<Float>, tokens: Int, qHeads: Int, kvHeads: Int, headDim: Int) {
+        precondition(kvHeads > 0 && qHeads % kvHeads == 0, "qHeads (\(qHeads)) must be a multiple of kvHeads (\(kvHeads))")
+        precondition(headDim > 0 && headDim <= maxAttentionHeadDim, "headDim \(headDim) outside 1...\(maxAttentionHeadDim)")
+        guard tokens > 0 else { return }
+        ck_attention_last_row(q, k, v, out, Int64(tokens), Int64(qHeads), Int64(kvHeads), Int64(headDim))
     }
 
     /// Whether attention can run in bf16 here: AVX-512 BF16 (allowed by `FOLIO_KERNELS`) and a head size

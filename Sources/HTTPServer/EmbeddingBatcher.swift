@@ -5,9 +5,11 @@ import Foundation
 /// Why a thread: an engine call blocks for up to seconds, and blocking Swift's cooperative pool would
 /// stall every other request (parsing, auth, /health). Requests wait on a continuation instead.
 ///
-/// Order: inputs that waited longer than `agingLimit` first (oldest first), then shortest first, so a
-/// short query overtakes a queued 32k-token document but the document still runs. A request's inputs are
-/// split across engine calls as the budget requires and put back in order when all are done.
+/// Order: inputs that waited longer than `agingLimit` first, then shortest first, so a short query overtakes a
+/// queued 32k-token document but the document still runs. Among equals, the request that has had the fewest
+/// tokens embedded goes first, and a request puts at most one engine call's worth of inputs in the queue at a time
+/// (the rest wait in its backlog): a request of 100,000 inputs takes turns with the others instead of making them
+/// wait for all of it. A request's inputs are put back in order when all are done.
 final class EmbeddingBatcher: @unchecked Sendable {
     /// The engine: token sequences in, one result per sequence out, in order. Runs on the batcher's thread.
     typealias Engine = @Sendable ([[Int32]]) throws -> [EngineResult]
@@ -30,6 +32,12 @@ final class EmbeddingBatcher: @unchecked Sendable {
         var remaining: Int
         var outcome: Result<[EngineResult], any Error>?
         var continuation: CheckedContinuation<[EngineResult], any Error>?
+        /// Inputs not yet in the queue, in order.
+        var backlog: ArraySlice<Item> = []
+        /// Cost of this job's inputs in the queue now.
+        var queuedCost = 0
+        /// Tokens of this job already taken for the engine: the fairness key.
+        var servedTokens = 0
         init(count: Int) {
             results = Array(repeating: nil, count: count)
             remaining = count
@@ -42,7 +50,7 @@ final class EmbeddingBatcher: @unchecked Sendable {
         let tokens: [Int32]
         let cost: Int       // tokens this input costs in a batch (after truncation)
         let sequence: Int   // arrival order
-        let enqueued: ContinuousClock.Instant
+        var enqueued: ContinuousClock.Instant   // when it entered the queue (out of its job's backlog)
     }
 
     private let configuration: BatchingConfiguration
@@ -51,7 +59,10 @@ final class EmbeddingBatcher: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var pending: [Item] = []
+    /// Tokens waiting, in the queue and in backlogs.
     private var queuedTokens = 0
+    /// Inputs waiting in backlogs.
+    private var backlogged = 0
     private var nextSequence = 0
     private var stopped = false
     /// Recent engine throughput in tokens per second, for `Retry-After`.
@@ -69,7 +80,7 @@ final class EmbeddingBatcher: @unchecked Sendable {
     /// Inputs and tokens waiting for the engine.
     var queueDepth: (inputs: Int, tokens: Int) {
         condition.lock(); defer { condition.unlock() }
-        return (pending.count, queuedTokens)
+        return (pending.count + backlogged, queuedTokens)
     }
 
     /// Embeds `sequences` (each at most `cost` tokens once the engine truncates), sharing engine calls with
@@ -117,12 +128,27 @@ final class EmbeddingBatcher: @unchecked Sendable {
             throw APIError.overloaded(retryAfter: Int(min(60, max(1, seconds.rounded(.up)))))
         }
         let now = ContinuousClock.now
-        for (slot, tokens) in sequences.enumerated() {
-            pending.append(Item(job: job, slot: slot, tokens: tokens, cost: costs[slot], sequence: nextSequence, enqueued: now))
-            nextSequence += 1
-        }
+        job.backlog = ArraySlice(sequences.indices.map { slot in
+            Item(job: job, slot: slot, tokens: sequences[slot], cost: costs[slot], sequence: nextSequence + slot, enqueued: now)
+        })
+        nextSequence += sequences.count
+        backlogged += sequences.count
         queuedTokens += total
+        refill(job)
         condition.signal()
+    }
+
+    /// Moves a job's next inputs from its backlog into the queue, up to one engine call's worth (at least one input).
+    /// Called with the lock held.
+    private func refill(_ job: Job) {
+        let now = ContinuousClock.now
+        while var next = job.backlog.first, job.queuedCost == 0 || job.queuedCost + next.cost <= configuration.maxBatchTokens {
+            job.backlog.removeFirst()
+            next.enqueued = now
+            backlogged -= 1
+            job.queuedCost += next.cost
+            pending.append(next)
+        }
     }
 
     /// Records a job's outcome and wakes its request. Called with the lock not held.
@@ -130,9 +156,11 @@ final class EmbeddingBatcher: @unchecked Sendable {
         condition.lock()
         guard job.outcome == nil else { condition.unlock(); return }
         if dropQueued {
-            let mine = pending.filter { $0.job === job }
-            queuedTokens -= mine.reduce(0) { $0 + $1.cost }
+            queuedTokens -= job.queuedCost + job.backlog.reduce(0) { $0 + $1.cost }
+            backlogged -= job.backlog.count
             pending.removeAll { $0.job === job }
+            job.backlog = []
+            job.queuedCost = 0
         }
         job.outcome = outcome
         let continuation = job.continuation
@@ -165,6 +193,7 @@ final class EmbeddingBatcher: @unchecked Sendable {
             let (xOld, yOld) = (now - x.enqueued > aging, now - y.enqueued > aging)
             if xOld != yOld { return xOld }
             if !xOld && x.cost != y.cost { return x.cost < y.cost }
+            if x.job.servedTokens != y.job.servedTokens { return x.job.servedTokens < y.job.servedTokens }
             return x.sequence < y.sequence
         }
         var taken: [Int] = [], used = 0
@@ -176,6 +205,11 @@ final class EmbeddingBatcher: @unchecked Sendable {
         let takenSet = Set(taken)
         pending = pending.indices.filter { !takenSet.contains($0) }.map { pending[$0] }
         queuedTokens -= used
+        for item in batch {
+            item.job.servedTokens += item.cost
+            item.job.queuedCost -= item.cost
+        }
+        for item in batch { refill(item.job) }
         return batch
     }
 

@@ -106,6 +106,7 @@ public final class EmbeddingServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics, routes: Routes.paths))
         if !configuration.corsOrigins.isEmpty { router.add(middleware: CORSOriginsMiddleware(origins: Set(configuration.corsOrigins))) }
         router.add(middleware: ErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+        router.add(middleware: CrossSiteMiddleware(configuration: configuration))
         router.add(middleware: DrainMiddleware(draining: draining))
         router.add(middleware: ConcurrencyLimitMiddleware(limit: configuration.maxConcurrentRequests))
         router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))

@@ -52,15 +52,7 @@ struct EmbeddingService: Sendable {
     }
 
     func embed(_ job: Job) async throws -> Output {
-        guard job.inputs.count > 0 else {
-            throw APIError.invalidRequest("\(job.inputParam) is empty; send at least one text", param: job.inputParam)
-        }
-        if job.inputs.count > policy.maxInputs {
-            throw APIError.invalidRequest(
-                "\(job.inputParam) has \(job.inputs.count) inputs, more than this server's limit of \(policy.maxInputs) per request; "
-                    + "split them into several requests", param: job.inputParam, code: "too_many_inputs")
-        }
-        if case .tokens = job.inputs, !policy.allowTokenIDs { throw APIError.tokenIDsRefused(param: job.inputParam) }
+        try admit(job)
         do {
             // The engine checks `dimensions` before any work when given no inputs: its rule stays in one place.
             if let n = job.dimensions { _ = try embedder.embed(tokenized: [], options: EmbedOptions(dimensions: n)) }
@@ -75,6 +67,44 @@ struct EmbeddingService: Sendable {
         } catch let error as EmbedderError {
             throw APIError(error, inputParam: job.inputParam)
         }
+    }
+
+    /// Every token's hidden state for each input (TEI's `/embed_all`), at most `maxTokens` tokens in all since the
+    /// answer holds one vector per token. Runs off the cooperative pool; the model's scratch lock orders it with the batcher.
+    func tokenStates(_ job: Job, maxTokens: Int) async throws -> [[[Float]]] {
+        try admit(job)
+        do {
+            let sequences = try tokenize(job).map { job.truncate ? embedder.truncated($0, to: embedder.contextLength) : $0 }
+            let total = sequences.reduce(0) { $0 + $1.count }
+            guard total <= maxTokens else {
+                throw APIError.invalidRequest(
+                    "\(job.inputParam) holds \(total) tokens; per-token vectors are limited to \(maxTokens) tokens a request: send fewer or shorter inputs",
+                    param: job.inputParam, code: "too_many_tokens")
+            }
+            let engine = embedder
+            let states = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    continuation.resume(with: Result { try engine.tokenStates(tokenized: sequences, truncate: job.truncate) })
+                }
+            }
+            metrics.recordEmbedded(inputs: states.count, tokens: total)
+            return states
+        } catch let error as EmbedderError {
+            throw APIError(error, inputParam: job.inputParam)
+        }
+    }
+
+    /// What every request must pass before its inputs are read: not empty, not too many, token ids only when allowed.
+    private func admit(_ job: Job) throws {
+        guard job.inputs.count > 0 else {
+            throw APIError.invalidRequest("\(job.inputParam) is empty; send at least one text", param: job.inputParam)
+        }
+        if job.inputs.count > policy.maxInputs {
+            throw APIError.invalidRequest(
+                "\(job.inputParam) has \(job.inputs.count) inputs, more than this server's limit of \(policy.maxInputs) per request; "
+                    + "split them into several requests", param: job.inputParam, code: "too_many_inputs")
+        }
+        if case .tokens = job.inputs, !policy.allowTokenIDs { throw APIError.tokenIDsRefused(param: job.inputParam) }
     }
 
     /// Token ids the model will see, checked the way the engine checks them, so one request's bad input

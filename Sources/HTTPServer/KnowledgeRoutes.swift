@@ -58,9 +58,9 @@ extension Routes {
         let kb = service.knowledgeBase
         router.get("/v1/kb/collections/:name/documents") { request, context in
             try await translatingKnowledgeErrors {
-                let offset = max(0, request.uri.queryParameters.get("offset", as: Int.self) ?? 0)
+                let offset = try Self.integer("offset", of: request, default: 0, in: 0...Int(Int32.max))
                 let documents = try await kb.documents(
-                    in: try context.parameters.require("name"), offset: offset, limit: Self.pageLimit(request))
+                    in: try context.parameters.require("name"), offset: offset, limit: try Self.pageLimit(request))
                 return try KnowledgeJSON.response(ListDTO(data: documents))
             }
         }
@@ -90,7 +90,7 @@ extension Routes {
     private func addJobRoutes(to router: Router<Context>, _ kb: KnowledgeBase) {
         router.get("/v1/kb/collections/:name/jobs") { request, context in
             try await translatingKnowledgeErrors {
-                let jobs = try await kb.jobs(in: try context.parameters.require("name"), limit: Self.pageLimit(request))
+                let jobs = try await kb.jobs(in: try context.parameters.require("name"), limit: try Self.pageLimit(request))
                 return try KnowledgeJSON.response(ListDTO(data: jobs))
             }
         }
@@ -104,8 +104,7 @@ extension Routes {
     /// `POST /v1/kb/collections`: the model, when given, must be the one this server runs.
     private func createCollection(_ request: Request, _ service: KnowledgeService) async throws -> Response {
         let kb = service.knowledgeBase
-        let body = try reader.decode(
-            CreateCollectionRequest.self, from: try await reader.bytes(of: request), decoder: KnowledgeJSON.decoder())
+        let body = try await reader.json(CreateCollectionRequest.self, from: request, decoder: KnowledgeJSON.decoder())
         if let model = body.model, KnowledgeBase.modelName(of: model) != kb.modelName, !service.names.contains(model) {
             throw APIError.modelNotFound(model, known: [kb.modelName])
         }
@@ -116,9 +115,19 @@ extension Routes {
         return try KnowledgeJSON.response(CollectionDTO(spec, documents: 0, chunks: 0), status: .created)
     }
 
-    /// `?limit=N` of a list route: 100 unless given, kept within 1…1000 so one request cannot ask for everything.
-    static func pageLimit(_ request: Request) -> Int {
-        min(1000, max(1, request.uri.queryParameters.get("limit", as: Int.self) ?? 100))
+    /// `?limit=N` of a list route: 100 unless given, 1…1000 so one request cannot ask for everything.
+    static func pageLimit(_ request: Request) throws -> Int {
+        try integer("limit", of: request, default: 100, in: 1...1000)
+    }
+
+    /// An integer query parameter: `fallback` when absent, 400 naming the parameter when it is not an integer in `range`.
+    static func integer(_ name: String, of request: Request, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.invalidRequest(
+                "?\(name)=\(String(text).prefix(40)) is not allowed: give an integer from \(range.lowerBound) to \(range.upperBound)", param: name)
+        }
+        return value
     }
 }
 

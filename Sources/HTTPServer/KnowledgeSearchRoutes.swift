@@ -20,7 +20,7 @@ extension Routes {
 
     /// A hybrid, vector or keyword search, reranked with `rerank: true`; `took_ms` is the knowledge base's time, not the request's.
     private func search(_ request: Request, collection: String, _ kb: KnowledgeBase) async throws -> Response {
-        let body = try reader.decode(SearchRequestDTO.self, from: try await reader.bytes(of: request), decoder: KnowledgeJSON.decoder())
+        let body = try await reader.json(SearchRequestDTO.self, from: request, decoder: KnowledgeJSON.decoder())
         let mode: SearchMode = try KnowledgeJSON.choice(body.mode, param: "mode", default: .hybrid)
         let target: SearchTarget = try KnowledgeJSON.choice(body.target, param: "target", default: .chunks)
         let clock = ContinuousClock(), start = clock.now

@@ -25,7 +25,7 @@ extension Routes {
                     collection: collection, fileName: part.fileName ?? "upload", data: part.data, metadata: metadata,
                     charset: part.contentType.flatMap { MultipartForm.parameter("charset", in: $0) }))
             }
-        } else if contentType.lowercased().hasPrefix("application/json") || contentType.isEmpty {
+        } else if (try? BodyReader.requireJSON(request)) != nil {
             let text = try reader.decode(TextDocumentRequest.self, from: body, decoder: KnowledgeJSON.decoder())
             let source = text.source ?? text.title.map { $0 + ".txt" } ?? "text.txt"
             jobs.append(try await kb.queue.enqueue(

@@ -43,7 +43,7 @@ extension Routes {
 
     func ollamaEmbed(_ request: Request) async throws -> Response {
         let start = ContinuousClock.now
-        let body = try await reader.decode(OllamaEmbedRequest.self, from: request)
+        let body = try await reader.json(OllamaEmbedRequest.self, from: request)
         let model = try models.embedder(named: Self.ollamaName(body.model))
         let texts = try body.input?.texts(param: "input") ?? []
         let name = body.model ?? model.reportedName
@@ -63,7 +63,7 @@ extension Routes {
 
     /// The pooled vector before normalisation, as Ollama's `/api/embeddings` returns it; an empty prompt gives `[]`.
     func ollamaEmbeddings(_ request: Request) async throws -> Response {
-        let body = try await reader.decode(OllamaEmbeddingsRequest.self, from: request)
+        let body = try await reader.json(OllamaEmbeddingsRequest.self, from: request)
         let model = try models.embedder(named: Self.ollamaName(body.model))
         guard let prompt = body.prompt, !prompt.isEmpty else { return Responses.json("{\"embedding\":[]}") }
         let output = try await model.service.embed(.init(
@@ -74,7 +74,7 @@ extension Routes {
     }
 
     func ollamaShow(_ request: Request) async throws -> Response {
-        let body = try await reader.decode(OllamaShowRequest.self, from: request)
+        let body = try await reader.json(OllamaShowRequest.self, from: request)
         guard let name = body.model ?? body.name else {
             throw APIError.invalidRequest("model is required; send {\"model\": NAME} (GET /api/tags lists them)", param: "model")
         }

@@ -45,7 +45,7 @@ extension Routes {
     }
 
     func openAIEmbeddings(_ request: Request) async throws -> Response {
-        let body = try await reader.decode(OpenAIEmbeddingsRequest.self, from: request)
+        let body = try await reader.json(OpenAIEmbeddingsRequest.self, from: request)
         let model = try models.embedder(named: body.model)
         let base64: Bool
         switch body.encodingFormat ?? "float" {

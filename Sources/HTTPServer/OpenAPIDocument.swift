@@ -84,13 +84,22 @@ enum OpenAPIDocument {
             "prompt_name": {"enum": ["query", "document"]}}}}}},
           "responses": {"200": {"description": "One array of floats per input", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}}}},
             "400": {"$ref": "#/components/responses/BadRequest"}, "413": {"$ref": "#/components/responses/TooLarge"}, "429": {"$ref": "#/components/responses/Overloaded"}}}},
+        "/embed_all": {"post": {
+          "summary": "Text Embeddings Inference embed_all: every token's final hidden state, unpooled and unnormalised",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["inputs"], "properties": {
+            "inputs": {"$ref": "#/components/schemas/Input"},
+            "truncation_direction": {"enum": ["right", "Right"], "default": "right"},
+            "truncate": {"type": "boolean", "default": false},
+            "prompt_name": {"enum": ["query", "document"]}}}}}},
+          "responses": {"200": {"description": "Per input, per token, an array of floats (at most max_batch_tokens tokens a request)", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
         "/tokenize": {"post": {
           "summary": "Text Embeddings Inference tokenize",
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["inputs"], "properties": {
             "inputs": {"$ref": "#/components/schemas/Texts"},
             "add_special_tokens": {"type": "boolean", "default": true},
             "prompt_name": {"enum": ["query", "document"]}}}}}},
-          "responses": {"200": {"description": "Per input, its tokens: [{id, text, special, start: null, stop: null}]"}, "400": {"$ref": "#/components/responses/BadRequest"}}}},
+          "responses": {"200": {"description": "Per input, its tokens: [{id, text, special, start, stop}]; start and stop are UTF-8 byte offsets into the input (null for special tokens, and for tokenizers that rewrite the text: WordPiece, Unigram)"}, "400": {"$ref": "#/components/responses/BadRequest"}}}},
         "/info": {"get": {"summary": "Text Embeddings Inference model info", "responses": {"200": {"description": "{model_id, model_dtype, model_type, max_input_length, max_batch_tokens, dimension, version, ...}"}}}},
         "/api/embed": {"post": {
           "summary": "Ollama embed (truncate defaults to true, as in Ollama)",

@@ -104,7 +104,7 @@ extension Routes {
     }
 
     func rerank(_ request: Request, apiVersion: String) async throws -> Response {
-        let body = try await reader.decode(RerankRequest.self, from: request)
+        let body = try await reader.json(RerankRequest.self, from: request)
         let model = try models.reranker(named: body.model)
         if let n = body.topN, n < 1 { throw APIError.invalidRequest("top_n \(n) is not valid; give at least 1", param: "top_n") }
         let documents = body.documents.map(\.text)
@@ -126,7 +126,7 @@ extension Routes {
 
     /// TEI: `truncate` defaults to false (an over-long pair is a 400), scores are probabilities unless `raw_scores`.
     func teiRerank(_ request: Request) async throws -> Response {
-        let body = try await reader.decode(TEIRerankRequest.self, from: request)
+        let body = try await reader.json(TEIRerankRequest.self, from: request)
         if let direction = body.truncationDirection, direction.lowercased() != "right" {
             throw APIError.invalidRequest(
                 "truncation_direction \"\(direction)\" is not supported; pairs are cut at their end (\"right\")",

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// JSON responses. Vectors are written by hand: `JSONEncoder` would box every float, and a batch of
 /// 500 × 1024 floats is the common case, not the exception.
@@ -66,15 +67,36 @@ struct BodyReader: Sendable {
         var request = request
         do {
             return Data(try await request.collectBody(upTo: maxBytes).readableBytesView)
-        } catch {
-            // A chunked body that grows past the limit (NIO's too-many-bytes error); any other read failure
-            // means the client is gone and never sees this answer.
+        } catch is NIOTooManyBytesError {
+            // A chunked body that grows past the limit.
             throw APIError.tooLarge(limit: maxBytes)
+        } catch {
+            // The body ended before its Content-Length (the client half-closed): the request is malformed, not large.
+            throw APIError.invalidRequest(
+                "the body ended before the \(request.headers[.contentLength] ?? "declared") bytes its Content-Length announced",
+                code: "incomplete_body")
         }
     }
 
-    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        try decode(type, from: try await bytes(of: request))
+    /// A JSON route's body: refused with 415 unless it is declared `application/json` (or another `+json` type), since
+    /// a cross-site page can send `text/plain` and form bodies without asking the server first (no CORS preflight).
+    func json<T: Decodable>(_ type: T.Type, from request: Request, decoder: JSONDecoder = JSONDecoder()) async throws -> T {
+        try Self.requireJSON(request)
+        return try decode(type, from: try await bytes(of: request), decoder: decoder)
+    }
+
+    /// 415 unless the request's `Content-Type` is JSON.
+    static func requireJSON(_ request: Request) throws {
+        let type = (request.headers[.contentType] ?? "").split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
+            throw APIError(
+                status: .unsupportedMediaType,
+                message: "this route takes a JSON body: send it with Content-Type: application/json"
+                    + (type.isEmpty ? " (the request had none)" : " (the request said \(type))"),
+                type: "invalid_request_error", code: "unsupported_media_type")
+        }
     }
 
     func decode<T: Decodable>(_ type: T.Type, from data: Data, decoder: JSONDecoder = JSONDecoder()) throws -> T {

@@ -14,7 +14,7 @@ struct Routes: Sendable {
 
     /// Every path the server answers, for metrics labels and the OpenAPI test.
     static let paths: Set<String> = [
-        "/health", "/metrics", "/openapi.json", "/v1/embeddings", "/v1/models", "/embed", "/tokenize", "/info",
+        "/health", "/metrics", "/openapi.json", "/v1/embeddings", "/v1/models", "/embed", "/embed_all", "/tokenize", "/info",
         "/api/embed", "/", "/app.js", "/app.css", "/v1/rerank", "/v2/rerank", "/rerank",
         "/embeddings", "/decode", "/ping", "/invocations", "/api/embeddings", "/api/tags", "/api/show", "/api/ps", "/api/version",
     ]

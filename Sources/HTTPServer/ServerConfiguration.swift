@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var allowNoAuth: Bool
     /// Origins allowed to call the API from a browser. Empty turns CORS off (no CORS headers at all).
     public var corsOrigins: [String]
+    /// Host names (`Host` header, without port) accepted besides the loopback ones. A loopback server answers only
+    /// loopback names unless one is listed here (DNS rebinding); a server on another address checks `Host` only when
+    /// this is set.
+    public var allowedHosts: [String]
     /// Largest request body in bytes; larger bodies get 413.
     public var maxBodyBytes: Int
     /// Embed token-id inputs (`[[id, ...]]`) as this model's ids. Off by default: a client tokenizing for another
@@ -32,7 +36,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Every setting defaults to a safe local server: loopback, port 8080, no keys, no CORS, 32 MiB bodies.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, apiKeys: [String] = [], allowNoAuth: Bool = false,
-        corsOrigins: [String] = [], maxBodyBytes: Int = 32 << 20, allowTokenIDs: Bool = false,
+        corsOrigins: [String] = [], allowedHosts: [String] = [], maxBodyBytes: Int = 32 << 20, allowTokenIDs: Bool = false,
         maxClientBatchSize: Int = defaultMaxClientBatchSize, maxConcurrentRequests: Int = 512,
         batching: BatchingConfiguration = .init()
     ) {
@@ -41,6 +45,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.apiKeys = apiKeys
         self.allowNoAuth = allowNoAuth
         self.corsOrigins = corsOrigins
+        self.allowedHosts = allowedHosts
         self.maxBodyBytes = maxBodyBytes
         self.allowTokenIDs = allowTokenIDs
         self.maxClientBatchSize = maxClientBatchSize
@@ -62,6 +67,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         if maxClientBatchSize < 1 { throw .badSetting(name: "max client batch size", value: "\(maxClientBatchSize)", expected: "at least 1") }
         if maxConcurrentRequests < 1 {
             throw .badSetting(name: "max concurrent requests", value: "\(maxConcurrentRequests)", expected: "at least 1")
+        }
+        if let bad = allowedHosts.first(where: { $0.isEmpty || $0.contains("/") }) {
+            throw .badSetting(name: "allowed host", value: "\"\(bad)\"", expected: "a host name such as folio.example.org (no scheme, no path)")
         }
         if apiKeys.contains(where: \.isEmpty) { throw .badSetting(name: "api key", value: "\"\"", expected: "a non-empty key") }
         try batching.validate()

@@ -1,8 +1,9 @@
+import FolioEmbedder
 import Foundation
 import Hummingbird
 
 /// Text Embeddings Inference's routes, so TEI clients work unchanged: `POST /embed` (also `POST /` and
-/// `/invocations`, as TEI maps them for an embedding model), `/tokenize`, `/decode`, `GET /info` and `/ping`.
+/// `/invocations`, as TEI maps them for an embedding model), `/embed_all`, `/tokenize`, `/decode`, `GET /info` and `/ping`.
 /// Errors are TEI's `{"error", "error_type"}` (``ErrorDialect``).
 struct TEIEmbedRequest: Decodable, Sendable {
     var inputs: InputValue
@@ -42,7 +43,7 @@ struct TEITokenizeRequest: Decodable, Sendable {
     }
 }
 
-/// One token as TEI's `/tokenize` returns it. Character offsets are not tracked by Folio's tokenizer (null).
+/// One token as TEI's `/tokenize` returns it: `start` and `stop` are UTF-8 byte offsets into the input, null for special tokens.
 struct TEIToken: Encodable {
     var id: Int32
     var text: String
@@ -72,6 +73,7 @@ extension Routes {
             }
         }
         router.post("/tokenize") { request, _ in try await teiTokenize(request) }
+        router.post("/embed_all") { request, _ in try await teiEmbedAll(request) }
         router.post("/decode") { request, _ in try await teiDecode(request) }
         router.get("/info") { _, _ in try Responses.json(encoding: info()) }
         // TEI's health check for SageMaker: 200 with an empty body.
@@ -79,7 +81,7 @@ extension Routes {
     }
 
     func teiEmbed(_ request: Request) async throws -> Response {
-        let body = try await reader.decode(TEIEmbedRequest.self, from: request)
+        let body = try await reader.json(TEIEmbedRequest.self, from: request)
         try Self.checkTruncationDirection(body.truncationDirection)
         let instruction = try Self.instruction(inputType: body.promptName, instruction: nil, param: "prompt_name")
         let output = try await models.embedder(named: nil).service.embed(.init(
@@ -88,6 +90,23 @@ extension Routes {
         var json = ""
         Responses.floatArrays(output.vectors, into: &json)
         return Responses.json(json)
+    }
+
+    /// Every token's final hidden state, unpooled and unnormalised: `[[[Float]]]`, inputs × tokens × dimension.
+    /// `normalize` and `dimensions` do not apply (TEI's `/embed_all` takes neither).
+    func teiEmbedAll(_ request: Request) async throws -> Response {
+        let body = try await reader.json(TEIEmbedRequest.self, from: request)
+        try Self.checkTruncationDirection(body.truncationDirection)
+        let instruction = try Self.instruction(inputType: body.promptName, instruction: nil, param: "prompt_name")
+        let states = try await models.embedder(named: nil).service.tokenStates(
+            .init(inputs: body.inputs.inputs, instruction: instruction, dimensions: nil, truncate: body.truncate ?? false, inputParam: "inputs"),
+            maxTokens: configuration.batching.maxBatchTokens)
+        var json = "["
+        for (i, rows) in states.enumerated() {
+            if i > 0 { json += "," }
+            Responses.floatArrays(rows, into: &json)
+        }
+        return Responses.json(json + "]")
     }
 
     /// TEI cuts at the end ("right", its default; huggingface_hub sends lowercase, older TEI capitalised).
@@ -100,7 +119,7 @@ extension Routes {
 
     /// The text of each id sequence; `skip_special_tokens` (default true) drops `<|endoftext|>`, `[CLS]` and the like.
     func teiDecode(_ request: Request) async throws -> Response {
-        let body = try await reader.decode(TEIDecodeRequest.self, from: request)
+        let body = try await reader.json(TEIDecodeRequest.self, from: request)
         guard case let .tokens(sequences) = body.ids.inputs, !sequences.isEmpty else {
             throw APIError.invalidRequest("ids must be an array of token ids or an array of arrays of them", param: "ids")
         }
@@ -115,16 +134,31 @@ extension Routes {
         return try Responses.json(encoding: sequences.map { tokenizer.decode($0, skipSpecialTokens: body.skipSpecialTokens ?? true) })
     }
 
+    /// TEI's tokens: special ones with their stored text and no offsets; the others with the text they cover and its
+    /// UTF-8 byte range (`start`, `stop`) in the input as the model reads it (with the query format under
+    /// `prompt_name: "query"`). Tokenizers that rewrite the text first (WordPiece, Unigram) give null offsets and
+    /// each token's decoded text.
     func teiTokenize(_ request: Request) async throws -> Response {
-        let body = try await reader.decode(TEITokenizeRequest.self, from: request)
+        let body = try await reader.json(TEITokenizeRequest.self, from: request)
         let instruction = try Self.instruction(inputType: body.promptName, instruction: nil, param: "prompt_name")
         let encoder = try models.embedder(named: nil).service.embedder.encoder
-        let special = encoder.tokenizer.specialTokenIDs.union(encoder.appendedEOS.map { [$0] } ?? [])
+        let tokenizer = encoder.tokenizer
+        let special = tokenizer.specialTokenIDs.union(encoder.appendedEOS.map { [$0] } ?? [])
         let tokens = try body.inputs.texts(param: "inputs").map { text in
-            encoder.ids(for: text, instruction: instruction, raw: !(body.addSpecialTokens ?? true)).map { id in
-                TEIToken(
-                    id: id, text: encoder.tokenizer.decode([id], skipSpecialTokens: false),
-                    special: special.contains(id), start: nil, stop: nil)
+            let ids = encoder.ids(for: text, instruction: instruction, raw: !(body.addSpecialTokens ?? true))
+            let input = instruction.map { InputEncoder.formatQuery(text, task: $0) } ?? text
+            let bytes = Array(input.utf8)
+            let offsets = tokenizer.byteOffsets(of: ids, in: input)
+            return ids.enumerated().map { i, id in
+                let isSpecial = special.contains(id)
+                guard !isSpecial, let offsets else {
+                    let text = isSpecial ? tokenizer.token(of: id) ?? "" : tokenizer.decode([id], skipSpecialTokens: false)
+                    return TEIToken(id: id, text: text, special: isSpecial, start: nil, stop: nil)
+                }
+                guard let range = offsets[i] else { return TEIToken(id: id, text: tokenizer.token(of: id) ?? "", special: false, start: nil, stop: nil) }
+                return TEIToken(
+                    id: id, text: String(decoding: bytes[range], as: UTF8.self), special: false, start: range.lowerBound,
+                    stop: range.upperBound)
             }
         }
         return try Responses.json(encoding: tokens)

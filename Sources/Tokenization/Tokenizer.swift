@@ -45,9 +45,18 @@ public protocol Tokenizer: Sendable {
 
     /// Ids of the added tokens marked special (skipped by `decode(_:skipSpecialTokens: true)`).
     var specialTokenIDs: Set<Int32> { get }
+
+    /// Where each of `ids` (as `encode(text, …)` gave them) lies in `text`: UTF-8 byte ranges, widened to whole
+    /// characters, as Hugging Face's `Encoding.offsets` in Rust (TEI's `/tokenize` `start`/`stop`); nil for an id the
+    /// text does not hold (what the post-processor added). Nil altogether when this tokenizer cannot tell, because its
+    /// normalizer rewrote the text (lowercasing, accents, NFC changes).
+    func byteOffsets(of ids: [Int32], in text: String) -> [Range<Int>?]?
 }
 
 extension Tokenizer {
+    /// Not tracked: WordPiece and Unigram normalise the text before splitting it.
+    public func byteOffsets(of ids: [Int32], in text: String) -> [Range<Int>?]? { nil }
+
     /// `encode(text, addSpecialTokens: true)`: the ids the model sees.
     public func encode(_ text: String) -> [Int32] { encode(text, addSpecialTokens: true) }
 

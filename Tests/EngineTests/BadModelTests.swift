@@ -46,6 +46,14 @@ struct BadModelTests {
         #expect(String(describing: error!).contains(dir.lastPathComponent) && String(describing: error!).contains("broken"))
     }
 
+    @Test("A head size above the attention kernel's limit is refused at load, not trapped on at the first request")
+    func headDimTooLarge() throws {
+        let dir = try editedModelFolder { $0["head_dim"] = 640 }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let error = #expect(throws: ModelError.self) { try Embedder.load(path: dir.path) }
+        #expect(String(describing: error!).contains("head_dim") && String(describing: error!).contains("up to 512"), "\(String(describing: error))")
+    }
+
     @Test("A configuration asking for more layers than stored names the missing weight")
     func missingWeight() throws {
         let dir = try editedModelFolder { $0["num_hidden_layers"] = 3 }

@@ -54,6 +54,26 @@ struct EngineBehaviourTests {
         #expect(seen == dump.states.count)
     }
 
+    @Test("Per-token states (TEI's /embed_all) are transformers' last hidden state, before and in a batch")
+    func tokenStates() throws {
+        let reference = try Reference.load(modelsFolder.appendingPathComponent("qwen3-tiny-gqa2/reference.json"))
+        let dump = try #require(reference.hidden_states)
+        let final = try #require(dump.states.last)
+        let embedder = try Embedder.load(path: Self.gqa2)
+        // In a batch with another input, as the route runs them: the dump's sequence is the second.
+        let states = try embedder.tokenStates(tokenized: [[5, 6, 7], dump.token_ids])
+        #expect(states.map(\.count) == [3, dump.token_ids.count])
+        let rows = states[1]
+        for t in rows.indices {
+            let diff = zip(rows[t].prefix(8), final.first8[t]).map { abs($0 - $1) }.max()!
+            #expect(diff < 1e-4 * max(1, final.first8[t].map(abs).max()!), "token \(t)")
+        }
+        #expect(cosine(rows.last!, final.last_row) >= 0.99999)
+        // The pooled vector is the last token's state.
+        #expect(cosine(rows.last!, try embedder.embed(tokenized: [dump.token_ids])[0].vector) >= 0.99999)
+        #expect(throws: EmbedderError.self) { try embedder.tokenStates(tokenized: [[]]) }
+    }
+
     @Test("One input of over 20,000 tokens matches the reference")
     func longInput() throws {
         let reference = try Reference.load(modelsFolder.appendingPathComponent("qwen3-tiny-gqa2/reference.json"))

@@ -104,6 +104,20 @@ struct MiniLMTests {
         }
     }
 
+    @Test("The mean of the per-token states (TEI's /embed_all) is sentence-transformers' vector")
+    func tokenStates() throws {
+        let embedder = try MiniLM.embedder.get()
+        let golden = try MiniLM.golden()
+        let inputs = golden.inputs.prefix(6)
+        let states = try embedder.tokenStates(tokenized: inputs.map(\.ids))
+        for (g, rows) in zip(inputs, states) {
+            #expect(rows.count == g.ids.count)
+            var mean = [Float](repeating: 0, count: embedder.dimension)
+            for row in rows { for i in mean.indices { mean[i] += row[i] / Float(rows.count) } }
+            #expect(cosine(mean, g.vector) >= 0.9999, "\(g.text.prefix(40).debugDescription)")
+        }
+    }
+
     @Test("Truncation keeps [CLS] first and [SEP] last; without it the long input is refused")
     func truncation() throws {
         let embedder = try MiniLM.embedder.get()

@@ -70,6 +70,30 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("A request of many inputs as long as another request's takes turns with it instead of going first in full")
+    func largeRequestsTakeTurns() async throws {
+        // Every input costs the same, so shortest-first cannot help: only turn-taking answers the small one early.
+        let config = ServerConfiguration(maxClientBatchSize: bigRequestInputs, batching: .init(maxBatchTokens: 64))
+        try await LiveServer.with(config) { server in
+            let texts = (0 ..< bigRequestInputs).map { "passage \(1000 + $0 % 9000) of the large request" }
+            let large = Task { () -> (LiveServer.Reply, ContinuousClock.Instant) in
+                let reply = try await server.post("/v1/embeddings", json: ["input": texts])
+                return (reply, ContinuousClock.now)
+            }
+            var queued = false
+            for _ in 0 ..< 2000 where !queued { queued = queuedTokens(try await server.get("/metrics").text) > 0 }
+            #expect(queued, "the large request was seen in the queue")
+            let short = try await server.post("/v1/embeddings", json: ["input": ["passage 4321 of the large request"]])
+            let shortDone = ContinuousClock.now
+            #expect(short.status == 200)
+            #expect(short.object["usage"].flatMap { ($0 as? [String: Any])?["prompt_tokens"] as? Int } == tinyEmbedder.tokens(for: texts[0]).count)
+            #expect(queuedTokens(try await server.get("/metrics").text) > 0, "the large request was still queued")
+            let (reply, largeDone) = try await large.value
+            #expect(reply.status == 200 && vectors(reply).count == texts.count)
+            #expect(shortDone < largeDone)
+        }
+    }
+
     @Test("Shutdown lets a queued request finish, then refuses new ones and stops")
     func gracefulShutdown() async throws {
         let live = try await LiveServer.start(ServerConfiguration(maxClientBatchSize: bigRequestInputs, batching: .init(maxBatchTokens: 64)))

@@ -108,4 +108,36 @@ struct DialectTests {
             #expect(info.object["weight_type"] as? String == tinyEmbedder.description.tensorTypes.max { $0.value < $1.value }?.key)
         }
     }
+
+    @Test("TEI: /embed_all gives every token's state, whose last row is /embed's vector; /tokenize gives byte offsets")
+    func teiTokens() async throws {
+        try await LiveServer.with(ServerConfiguration(batching: .init(maxBatchTokens: 128))) { server in
+            let texts = Array(reference.inputs.prefix(2).map(\.text))
+            let reply = try await server.post("/embed_all", json: ["inputs": texts])
+            #expect(reply.status == 200, "\(reply.text)")
+            let states = (reply.json as? [[[Double]]] ?? []).map { $0.map { $0.map(Float.init) } }
+            #expect(states.map(\.count) == reference.inputs.prefix(2).map(\.token_ids.count))
+            for (rows, input) in zip(states, reference.inputs) {
+                #expect(rows.allSatisfy { $0.count == tinyEmbedder.dimension })
+                #expect(cosine(rows.last ?? [], input.embedding) >= 0.9999, "\(input.label)")
+            }
+            let long = try await server.post("/embed_all", json: ["inputs": String(repeating: "word ", count: 200)])
+            #expect(long.status == 400 && long.object["error_type"] as? String == "Validation", "\(long.text)")
+
+            // "Grüße 😀 ok": the emoji's four bytes may span several tokens, each covering the whole character.
+            let text = "Grüße 😀 ok"
+            let tokens = try await server.post("/tokenize", json: ["inputs": text])
+            let list = (tokens.json as? [[[String: Any]]])?.first ?? []
+            let bytes = Array(text.utf8)
+            var covered = 0
+            for token in list.dropLast() {
+                let start = try #require(token["start"] as? Int), stop = try #require(token["stop"] as? Int)
+                #expect(token["text"] as? String == String(decoding: bytes[start..<stop], as: UTF8.self))
+                #expect(start <= covered && stop > start)
+                covered = max(covered, stop)
+            }
+            #expect(covered == bytes.count)
+            #expect(list.last?["special"] as? Bool == true && list.last?["start"] is NSNull && list.last?["text"] as? String == "<|endoftext|>")
+        }
+    }
 }

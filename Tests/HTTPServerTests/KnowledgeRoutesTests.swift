@@ -136,6 +136,13 @@ struct KnowledgeRoutesTests {
             #expect(try await server.post("/v1/kb/collections", json: ["name": "d", "dimensions": 5]).status == 400)
             #expect(try await server.send("POST", "/v1/kb/collections/c/documents", body: Data("x".utf8), headers: ["Content-Type": "image/png"]).status == 415)
             #expect(try await server.get("/v1/kb/documents/999999").status == 404)
+            for query in ["offset=-5&limit=-1", "offset=-5", "limit=0", "limit=1001", "limit=ten", "offset=1.5"] {
+                let page = try await server.get("/v1/kb/collections/c/documents?\(query)")
+                #expect(page.status == 400, "?\(query): \(page.status)")
+                #expect(["offset", "limit"].contains(page.error["param"] as? String ?? ""), "?\(query)")
+            }
+            #expect(try await server.get("/v1/kb/collections/c/jobs?limit=-1").status == 400)
+            #expect(try await server.get("/v1/kb/collections/c/documents?offset=0&limit=1000").status == 200)
         }
     }
 

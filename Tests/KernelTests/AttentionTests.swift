@@ -37,6 +37,30 @@ struct AttentionTests {
         }
     }
 
+    @Test("The last row alone (last-token pooling's final layer) equals the reference's last row, written over q too",
+          arguments: [1, 2, 33, 700])
+    func lastRow(T: Int) {
+        for (Hq, Hkv, D) in [(2, 2, 24), (8, 2, 128)] {
+            var rng = SeededRandom(seed: UInt64(T * 13 + D))
+            let q = rng.floats(T * Hq * D, scale: 2), k = rng.floats(T * Hkv * D, scale: 2), v = rng.floats(T * Hkv * D)
+            var ref = [Float](repeating: .nan, count: T * Hq * D)
+            ck_attention_ref(q, k, v, &ref, Int64(T), Int64(Hq), Int64(Hkv), Int64(D))
+            let expected = Array(ref[(T - 1) * Hq * D ..< T * Hq * D])
+            var row = Array(q[(T - 1) * Hq * D ..< T * Hq * D])
+            var out = [Float](repeating: .nan, count: Hq * D)
+            row.withUnsafeBufferPointer { r in
+                out.withUnsafeMutableBufferPointer {
+                    Ops.lastRowAttention(q: r.baseAddress!, k: k, v: v, out: $0.baseAddress!, tokens: T, qHeads: Hq, kvHeads: Hkv, headDim: D)
+                }
+            }
+            #expect(maxRelativeError(out, expected, floor: 1) < 1e-5, "T \(T) Hq \(Hq) D \(D)")
+            row.withUnsafeMutableBufferPointer {
+                Ops.lastRowAttention(q: $0.baseAddress!, k: k, v: v, out: $0.baseAddress!, tokens: T, qHeads: Hq, kvHeads: Hkv, headDim: D)
+            }
+            #expect(row == out, "in place")
+        }
+    }
+
     @Test("Attention written over q (in place, as the Qwen3 forward pass does) equals the reference")
     func inPlace() {
         let (T, Hq, Hkv, D) = (45, 8, 2, 128)

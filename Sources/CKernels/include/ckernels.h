@@ -165,6 +165,12 @@ int64_t ck_attention_items(int64_t T, int64_t Hq);
 void ck_attention(const float *q, const float *k, const float *v, float *out,
                   int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1);
 
+/* Attention of one query row q [Hq, D] at the last of T positions, against all T keys and values [T, Hkv, D]:
+ * out [Hq, D] (may be q). Last-token pooling needs only that row from the final layer; its reference is
+ * ck_attention_ref's last row. */
+void ck_attention_last_row(const float *q, const float *k, const float *v, float *out,
+                           int64_t T, int64_t Hq, int64_t Hkv, int64_t D);
+
 /* The same with keys and values packed once for all query blocks and heads (packing them per work item
  * costs about a quarter of the time): ck_attention_pack fills kp and vp (ck_attention_packed_floats each, 64-byte aligned)
  * in ck_attention_pack_items(T, Hkv) items (kv head, tile of CK_MATMUL_NR keys) that threads can split;

@@ -26,6 +26,15 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
         try forward(sequences, observe: nil)
     }
 
+    public func tokenStates(_ sequences: [[Int32]]) throws -> [[[Float]]] {
+        var states: [[[Float]]] = []
+        // The last stage `forward` shows is the output of the last layer (BERT has no final norm).
+        _ = try forward(sequences) { stage, x, _ in
+            if stage == self.config.layerCount { states = PackedBatch.split(x, lengths: sequences.map(\.count), dim: self.config.hiddenSize) }
+        }
+        return states
+    }
+
     /// Runs the packed batch and returns each sequence's pooled vector (not normalised).
     /// `observe(stage, x, T)` sees [T, C]: stage 0 the normalised embeddings, stage i the hidden states
     /// after layer i - 1 (Hugging Face `hidden_states[i]`); for layer-by-layer checks against PyTorch.

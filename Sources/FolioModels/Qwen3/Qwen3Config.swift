@@ -1,3 +1,4 @@
+import FolioTensor
 import Foundation
 
 /// Hyperparameters of a Qwen3 decoder used as an embedding model.
@@ -37,7 +38,8 @@ public struct Qwen3Config: Sendable, Equatable {
         try require(queryHeads > 0 && queryHeads <= 1024, "num_attention_heads", "1 to 1024")
         try require(keyValueHeads > 0 && queryHeads % keyValueHeads == 0, "num_key_value_heads",
                     "a divisor of num_attention_heads (\(queryHeads))")
-        try require(headDim > 0 && headDim % 2 == 0 && headDim <= 1024, "head_dim", "an even number up to 1024")
+        try require(headDim > 0 && headDim % 2 == 0 && headDim <= Ops.maxAttentionHeadDim, "head_dim",
+                    "an even number up to \(Ops.maxAttentionHeadDim) (128 for Qwen3)")
         try require(vocabularySize > 0, "vocab_size", "a positive number")
         try require(contextLength > 0, "max_position_embeddings", "a positive number")
         try require(ropeTheta > 0 && ropeTheta.isFinite, "rope_theta", "a positive number (1e6 for Qwen3)")

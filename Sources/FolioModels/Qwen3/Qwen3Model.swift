@@ -36,6 +36,15 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         try forward(sequences, observe: nil)
     }
 
+    public func tokenStates(_ sequences: [[Int32]]) throws -> [[[Float]]] {
+        var states: [[[Float]]] = []
+        // The last stage `forward` shows is every row after the final norm.
+        _ = try forward(sequences) { stage, x, _ in
+            if stage == self.config.layerCount + 1 { states = PackedBatch.split(x, lengths: sequences.map(\.count), dim: self.dimension) }
+        }
+        return states
+    }
+
     /// Runs the packed batch and returns the final-normed hidden state of each sequence's last token.
     /// `observe(stage, x, T)` sees [T, C]: stage 0 the embeddings, stage i the residual stream after
     /// layer i - 1, stage L + 1 every row after the final norm; for layer-by-layer checks against PyTorch.
@@ -66,13 +75,18 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         // Row chunks [r0, r1) of at most R tokens: everything but attention runs chunk by chunk, so only
         // x, q, k and v span the batch (bounded memory for 32k-token inputs).
         let R = Qwen3Scratch.rowChunk
-        let chunks = stride(from: 0, to: T, by: R).map { ($0, min($0 + R, T)) }
+        func rowChunks(_ rows: Int) -> [(Int, Int)] { stride(from: 0, to: rows, by: R).map { ($0, min($0 + R, rows)) } }
+        let chunks = rowChunks(T)
+        // Last-token pooling reads one row per sequence: in the last layer only those rows need attention's output
+        // and the MLP (all rows still give their keys and values). Off when every row is observed or kept.
+        let lastRowsOnly = observe == nil && kept == nil && prefix == nil && c.layerCount > 0
 
         // 1. Token embedding: ids [T] -> x [T, C].
         Ops.dequantizeRows(weights.tokenEmbedding, rows: batch.rows, into: x)
         observe?(0, x, T)
 
         for (layerIndex, l) in weights.layers.enumerated() {
+            let pooledOnly = lastRowsOnly && layerIndex == c.layerCount - 1
             for (r0, r1) in chunks {
                 let n = r1 - r0
                 // 2. RMSNorm before attention: x [n, C] -> h [n, C].
@@ -95,20 +109,34 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
             // 5. RoPE and causal grouped-query attention, each sequence on its own (positions restart at P,
             //    0 without a prefix): q [t, Hq, D], k, v [t, Hkv, D] -> attention output [t, Hq, D], over q.
             var start = 0
-            for t in lengths {
+            for (i, t) in lengths.enumerated() {
                 let (qs, ks, vs) = (q + start * qw, k + start * kvw, v + start * kvw)
                 Ops.rope(qs, tokens: t, heads: Hq, headDim: D, firstPosition: P, theta: c.ropeTheta, pool: pool)
                 Ops.rope(ks, tokens: t, heads: Hkv, headDim: D, firstPosition: P, theta: c.ropeTheta, pool: pool)
                 kept?.append(layer: layerIndex, keys: ks, values: vs, rows: t)
                 if let prefix {
                     attend(q: qs, k: ks, v: vs, tokens: t, after: prefix, layer: layerIndex, scratch: s)
+                } else if pooledOnly {
+                    // 5'. The last query row alone: q [1, Hq, D] at row start + t - 1 -> attention row i of q, which is
+                    //     never a row still to be read (sequence i starts at row i or later).
+                    Ops.lastRowAttention(q: qs + (t - 1) * qw, k: ks, v: vs, out: q + i * qw, tokens: t, qHeads: Hq,
+                                         kvHeads: Hkv, headDim: D)
                 } else {
                     Ops.causalAttention(q: qs, k: ks, v: vs, out: qs, tokens: t, qHeads: Hq, kvHeads: Hkv,
                                         headDim: D, pool: pool, precision: precision)
                 }
                 start += t
             }
-            for (r0, r1) in chunks {
+            if pooledOnly {
+                // The pooled rows' residuals move up to x's first rows: x [T, C] -> [sequences, C] (row i's source, the
+                // end of sequence i, is row i or later, so no source is overwritten before it is read).
+                var end = 0
+                for (i, t) in lengths.enumerated() {
+                    end += t
+                    if end - 1 != i { (x + i * C).update(from: x + (end - 1) * C, count: C) }
+                }
+            }
+            for (r0, r1) in pooledOnly ? rowChunks(lengths.count) : chunks {
                 let (n, xr) = (r1 - r0, x + r0 * C)
                 // 6. Output projection and residual: attention [n, Hq * D] -> h [n, C]; x += h.
                 Ops.matmul(q + r0 * qw, rows: n, weight: l.wo, into: h, pool: pool, precision: precision)
@@ -139,8 +167,9 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         var end = 0
         for (i, t) in lengths.enumerated() {
             end += t
+            let row = lastRowsOnly ? i : end - 1
             pooled.withUnsafeMutableBufferPointer { p in
-                (p.baseAddress! + i * C).update(from: x + (end - 1) * C, count: C)
+                (p.baseAddress! + i * C).update(from: x + row * C, count: C)
             }
         }
         pooled.withUnsafeMutableBufferPointer { p in

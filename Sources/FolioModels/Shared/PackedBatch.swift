@@ -18,3 +18,14 @@ struct PackedBatch {
         rows = ids.map { Int($0) }
     }
 }
+
+extension PackedBatch {
+    /// Rows of a packed [T, C] matrix cut back into each sequence's tokens: [T, C] -> [sequences][tokens][C].
+    static func split(_ x: UnsafePointer<Float>, lengths: [Int], dim C: Int) -> [[[Float]]] {
+        var start = 0
+        return lengths.map { t in
+            defer { start += t }
+            return (start ..< start + t).map { Array(UnsafeBufferPointer(start: x + $0 * C, count: C)) }
+        }
+    }
+}
