@@ -11,6 +11,8 @@ public final class Embedder: Sendable {
     public let description: ModelDescription
     public let encoder: InputEncoder
     public let configuration: EmbedderConfiguration
+    /// How this model wants queries and documents written (its sentence-transformers prompts, or Qwen3's instruction).
+    public let prompts: PromptConvention
     let model: any EmbeddingModel
 
     /// Loads a `.gguf` file or a Hugging Face folder (config.json, safetensors, tokenizer.json).
@@ -26,6 +28,7 @@ public final class Embedder: Sendable {
         self.model = (loaded.model as? Qwen3Model)?.using(precision: configuration.precision) ?? loaded.model
         self.encoder = InputEncoder(tokenizer: tokenizer, lastTokenPooling: loaded.model.pooling == .lastToken)
         self.configuration = configuration
+        self.prompts = PromptConvention.of(modelPath: loaded.description.path, encoder: encoder)
     }
 
     /// The precision the linear layers really run (bf16 falls back to f32 on CPUs without AVX-512 BF16

@@ -26,3 +26,46 @@ public enum ModelPrompts {
         return (prompts, object["default_prompt_name"] as? String)
     }
 }
+
+/// How a model wants queries and documents written, read from its own files: Qwen3-Embedding's instruction
+/// (`Instruct: {task}\nQuery:{text}`), or a sentence-transformers prompt put before the text (multilingual-e5's
+/// `query: ` and `passage: `), or nothing (all-MiniLM-L6-v2).
+public struct PromptConvention: Sendable, Equatable {
+    /// The default task of an instruction model's queries; nil for models that take no instruction.
+    public var queryTask: String?
+    /// Text put before each query (a sentence-transformers `prompts` entry); nil for none.
+    public var queryPrefix: String?
+    /// Text put before each document (e5's `passage: `); nil for none.
+    public var documentPrefix: String?
+
+    public init(queryTask: String? = nil, queryPrefix: String? = nil, documentPrefix: String? = nil) {
+        self.queryTask = queryTask
+        self.queryPrefix = queryPrefix
+        self.documentPrefix = documentPrefix
+    }
+
+    /// The convention of the model at `modelPath`: its folder's sentence-transformers prompts when it has them, else
+    /// Qwen3-Embedding's default task for last-token pooling models (their GGUF files carry no prompts).
+    public static func of(modelPath: String, encoder: InputEncoder) -> PromptConvention {
+        let query = ModelPrompts.sentenceTransformersQueryPrompt(modelPath: modelPath)
+        return PromptConvention(
+            queryTask: query == nil && encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil, queryPrefix: query,
+            documentPrefix: ModelPrompts.sentenceTransformersDocumentPrompt(modelPath: modelPath))
+    }
+
+    /// A query as this model reads it: `(prefix + text, task)` for the encoder's `ids(for:instruction:)`. A given
+    /// `task` replaces the default one (and makes any model read the query in Qwen3's instruction format).
+    public func query(_ text: String, task: String? = nil) -> (text: String, instruction: String?) {
+        if let task, !task.isEmpty { return (text, task) }
+        return ((queryPrefix ?? "") + text, queryTask)
+    }
+
+    /// The text a query starts with (`Instruct: {task}\nQuery:` for Qwen3, `query: ` for e5); nil for none.
+    public var queryPromptText: String? {
+        queryTask.map { InputEncoder.formatQuery("", task: $0) } ?? queryPrefix
+    }
+
+    /// A document as this model reads it.
+    public func document(_ text: String) -> String { (documentPrefix ?? "") + text }
+
+}

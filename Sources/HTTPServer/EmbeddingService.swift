@@ -5,9 +5,6 @@ import Foundation
 ///
 /// Routes decode their own request shapes into `EmbeddingJob` and encode the vectors their way.
 struct EmbeddingService: Sendable {
-    /// The retrieval task `input_type: "query"` applies (the Qwen3-Embedding README's default).
-    static let defaultQueryInstruction = EmbedOptions.defaultRetrievalTask
-
     let embedder: Embedder
     let batcher: EmbeddingBatcher
     let metrics: ServerMetrics
@@ -34,9 +31,19 @@ struct EmbeddingService: Sendable {
         }
     }
 
+    /// Which of the model's prompts text inputs get (OpenAI's `input_type`, TEI's `prompt_name`; see `PromptConvention`).
+    enum Role: Sendable, Equatable {
+        /// The text as it is: no input type given (sentence-transformers without a prompt name).
+        case plain
+        /// A query: Qwen3's instruction (`task`, else the model's default) or the model's query prompt (e5's `query: `).
+        case query(task: String?)
+        /// A document: the model's document prompt (e5's `passage: `; none for Qwen3).
+        case document
+    }
+
     struct Job: Sendable {
         var inputs: Inputs
-        var instruction: String?
+        var role: Role
         var dimensions: Int?
         var truncate: Bool
         /// The request field holding the inputs, named in errors ("input", "inputs").
@@ -107,6 +114,15 @@ struct EmbeddingService: Sendable {
         if case .tokens = job.inputs, !policy.allowTokenIDs { throw APIError.tokenIDsRefused(param: job.inputParam) }
     }
 
+    /// A text input as the model reads it: the text with any prompt, and the task for Qwen3's instruction format.
+    static func written(_ text: String, as role: Role, by prompts: PromptConvention) -> (text: String, instruction: String?) {
+        switch role {
+        case .plain: (text, nil)
+        case let .query(task): prompts.query(text, task: task)
+        case .document: (prompts.document(text), nil)
+        }
+    }
+
     /// Token ids the model will see, checked the way the engine checks them, so one request's bad input
     /// fails that request alone instead of the engine call it would share with others.
     func tokenize(_ job: Job) throws(EmbedderError) -> [[Int32]] {
@@ -114,7 +130,10 @@ struct EmbeddingService: Sendable {
         switch job.inputs {
         case let .texts(texts):
             if let i = texts.firstIndex(where: \.isEmpty) { throw .emptyInput(index: i) }
-            sequences = texts.map { embedder.tokens(for: $0, instruction: job.instruction) }
+            sequences = texts.map {
+                let (text, instruction) = Self.written($0, as: job.role, by: embedder.prompts)
+                return embedder.tokens(for: text, instruction: instruction)
+            }
         case let .tokens(ids):
             // Allowed by the operator (`policy`): the client's ids get the special tokens text would get.
             sequences = ids.map { $0.isEmpty ? $0 : embedder.encoder.withSpecialTokens($0) }

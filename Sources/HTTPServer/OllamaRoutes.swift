@@ -52,7 +52,7 @@ extension Routes {
             return Responses.json("{\"model\":\(Responses.string(name)),\"embeddings\":[]}")
         }
         let output = try await model.service.embed(.init(
-            inputs: .texts(texts), instruction: nil, dimensions: body.dimensions, truncate: body.truncate ?? true,
+            inputs: .texts(texts), role: .plain, dimensions: body.dimensions, truncate: body.truncate ?? true,
             inputParam: "input"))
         var json = "{\"model\":\(Responses.string(name)),\"embeddings\":"
         Responses.floatArrays(output.vectors, into: &json)
@@ -67,7 +67,7 @@ extension Routes {
         let model = try models.embedder(named: Self.ollamaName(body.model))
         guard let prompt = body.prompt, !prompt.isEmpty else { return Responses.json("{\"embedding\":[]}") }
         let output = try await model.service.embed(.init(
-            inputs: .texts([prompt]), instruction: nil, dimensions: nil, truncate: true, inputParam: "prompt", normalize: false))
+            inputs: .texts([prompt]), role: .plain, dimensions: nil, truncate: true, inputParam: "prompt", normalize: false))
         var json = "{\"embedding\":"
         Responses.floatArray(output.vectors[0], into: &json)
         return Responses.json(json + "}")

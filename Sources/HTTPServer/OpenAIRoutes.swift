@@ -55,9 +55,9 @@ extension Routes {
             throw APIError.invalidRequest(
                 "encoding_format \"\(other)\" is not supported; use \"float\" or \"base64\"", param: "encoding_format")
         }
-        let instruction = try Self.instruction(inputType: body.inputType, instruction: body.instruction, param: "input_type")
+        let role = try Self.role(inputType: body.inputType, instruction: body.instruction, param: "input_type")
         let output = try await model.service.embed(.init(
-            inputs: body.input.inputs, instruction: instruction, dimensions: body.dimensions,
+            inputs: body.input.inputs, role: role, dimensions: body.dimensions,
             truncate: body.truncate ?? false, inputParam: "input"))
         var json = "{\"object\":\"list\",\"data\":["
         json.reserveCapacity(output.vectors.count * (output.vectors.first?.count ?? 0) * 12 + 200)
@@ -72,12 +72,14 @@ extension Routes {
         return Responses.json(json)
     }
 
-    /// The task text: `instruction` if given, else the default retrieval task for `query`, none for `document`.
-    static func instruction(inputType: String?, instruction: String?, param: String) throws -> String? {
-        if let instruction, !instruction.isEmpty { return instruction }
+    /// The prompt an input gets: a query with `instruction` as its task when one is given; else `query`, `document`
+    /// (or `passage`), or the text as it is without an input type. Each model writes these its own way.
+    static func role(inputType: String?, instruction: String?, param: String) throws -> EmbeddingService.Role {
+        if let instruction, !instruction.isEmpty { return .query(task: instruction) }
         switch inputType {
-        case nil, "document", "passage": return nil
-        case "query": return EmbeddingService.defaultQueryInstruction
+        case nil: return .plain
+        case "document", "passage": return .document
+        case "query": return .query(task: nil)
         case let other?:
             throw APIError.invalidRequest("\(param) \"\(other)\" is not known; use \"query\" or \"document\"", param: param)
         }

@@ -56,7 +56,7 @@ enum OpenAPIDocument {
             "dimensions": {"type": "integer", "description": "Keep the first N values and renormalise (Matryoshka)"},
             "encoding_format": {"enum": ["float", "base64"], "default": "float", "description": "base64: little-endian float32"},
             "user": {"type": "string"},
-            "input_type": {"enum": ["query", "document"], "description": "query applies the default retrieval instruction"},
+            "input_type": {"enum": ["query", "document", "passage"], "description": "query: the model's query prompt (Qwen3: the retrieval instruction; e5: query: ); document or passage: its document prompt (e5: passage: ); absent: the text as it is"},
             "instruction": {"type": "string", "description": "Task text for queries: 'Instruct: {task}\\nQuery:{text}'"},
             "truncate": {"type": "boolean", "default": false}}}}}},
           "responses": {

@@ -83,9 +83,9 @@ extension Routes {
     func teiEmbed(_ request: Request) async throws -> Response {
         let body = try await reader.json(TEIEmbedRequest.self, from: request)
         try Self.checkTruncationDirection(body.truncationDirection)
-        let instruction = try Self.instruction(inputType: body.promptName, instruction: nil, param: "prompt_name")
+        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name")
         let output = try await models.embedder(named: nil).service.embed(.init(
-            inputs: body.inputs.inputs, instruction: instruction, dimensions: body.dimensions,
+            inputs: body.inputs.inputs, role: role, dimensions: body.dimensions,
             truncate: body.truncate ?? false, inputParam: "inputs", normalize: body.normalize ?? true))
         var json = ""
         Responses.floatArrays(output.vectors, into: &json)
@@ -97,9 +97,9 @@ extension Routes {
     func teiEmbedAll(_ request: Request) async throws -> Response {
         let body = try await reader.json(TEIEmbedRequest.self, from: request)
         try Self.checkTruncationDirection(body.truncationDirection)
-        let instruction = try Self.instruction(inputType: body.promptName, instruction: nil, param: "prompt_name")
+        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name")
         let states = try await models.embedder(named: nil).service.tokenStates(
-            .init(inputs: body.inputs.inputs, instruction: instruction, dimensions: nil, truncate: body.truncate ?? false, inputParam: "inputs"),
+            .init(inputs: body.inputs.inputs, role: role, dimensions: nil, truncate: body.truncate ?? false, inputParam: "inputs"),
             maxTokens: configuration.batching.maxBatchTokens)
         var json = "["
         for (i, rows) in states.enumerated() {
@@ -140,13 +140,15 @@ extension Routes {
     /// each token's decoded text.
     func teiTokenize(_ request: Request) async throws -> Response {
         let body = try await reader.json(TEITokenizeRequest.self, from: request)
-        let instruction = try Self.instruction(inputType: body.promptName, instruction: nil, param: "prompt_name")
-        let encoder = try models.embedder(named: nil).service.embedder.encoder
+        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name")
+        let embedder = try models.embedder(named: nil).service.embedder
+        let encoder = embedder.encoder
         let tokenizer = encoder.tokenizer
         let special = tokenizer.specialTokenIDs.union(encoder.appendedEOS.map { [$0] } ?? [])
         let tokens = try body.inputs.texts(param: "inputs").map { text in
-            let ids = encoder.ids(for: text, instruction: instruction, raw: !(body.addSpecialTokens ?? true))
-            let input = instruction.map { InputEncoder.formatQuery(text, task: $0) } ?? text
+            let (written, instruction) = EmbeddingService.written(text, as: role, by: embedder.prompts)
+            let ids = encoder.ids(for: written, instruction: instruction, raw: !(body.addSpecialTokens ?? true))
+            let input = instruction.map { InputEncoder.formatQuery(written, task: $0) } ?? written
             let bytes = Array(input.utf8)
             let offsets = tokenizer.byteOffsets(of: ids, in: input)
             return ids.enumerated().map { i, id in
@@ -166,8 +168,9 @@ extension Routes {
 
     /// TEI's `/info`, every field with TEI's type, for the first embedder (or, on a server with rerankers only, the
     /// first reranker). `model_dtype` is the arithmetic's type, as TEI's (`float32`, or `bfloat16` under
-    /// `--precision bf16`); Folio adds `weight_type` (the stored type of most tensors, e.g. `Q8_0`) and `rerank_model`
-    /// (the reranker rerank routes and knowledge-base search use by default, null when none is loaded).
+    /// `--precision bf16`); Folio adds `weight_type` (the stored type of most tensors, e.g. `Q8_0`), `rerank_model`
+    /// (the reranker rerank routes and knowledge-base search use by default, null when none is loaded), and
+    /// `query_prompt` / `document_prompt` (what a query or document input type puts before the text).
     func info() -> [String: JSONValue] {
         var fields: [String: JSONValue] = [
             "model_sha": .null,
@@ -194,6 +197,9 @@ extension Routes {
             fields["model_type"] = .object(["embedding": .object(["pooling": .string(d.pooling == .lastToken ? "last_token" : d.pooling.rawValue)])])
             fields["dimension"] = .int(embedder.dimension)
             fields["max_input_length"] = .int(embedder.contextLength)
+            // What `input_type` / `prompt_name` query and document put before the text (null: nothing).
+            fields["query_prompt"] = embedder.prompts.queryPromptText.map { .string($0) } ?? .null
+            fields["document_prompt"] = embedder.prompts.documentPrefix.map { .string($0) } ?? .null
         } else if let first = models.rerankers.first {
             fields["model_id"] = .string(first.reportedName)
             fields["served_model_name"] = .string(first.reportedName)

@@ -1,0 +1,62 @@
+import FolioEmbedder
+import Foundation
+import HTTPServer
+import Testing
+
+/// `input_type` / `prompt_name` follow each model's own convention: e5's `query: ` and `passage: ` prompts from its
+/// sentence-transformers folder, Qwen3's instruction (the other tests' tiny model).
+@Suite("Query and document prompts per model")
+struct PromptTests {
+    struct Reference: Decodable {
+        struct Input: Decodable {
+            let text: String
+            let vector: [Float]
+        }
+        let queries: [Input]
+        let documents: [Input]
+    }
+
+    static let folder = fixtures.appendingPathComponent("xlmr/mean")
+
+    @Test("An e5-style model gets query: and passage: on /v1/embeddings and TEI's /embed, as sentence-transformers encodes them")
+    func e5Prompts() async throws {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Self.folder.appendingPathComponent("reference.json")))
+        let embedder = try Embedder.load(path: Self.folder.path)
+        #expect(embedder.prompts == PromptConvention(queryTask: nil, queryPrefix: "query: ", documentPrefix: "passage: "))
+        try await LiveServer.with(models: [ServedModel(.embedder(embedder), names: ["e5"])]) { server in
+            let queries = reference.queries.map(\.text), documents = reference.documents.map(\.text)
+            let asQueries = vectors(try await server.post("/v1/embeddings", json: ["input": queries, "input_type": "query", "truncate": true]))
+            let asDocuments = vectors(try await server.post("/v1/embeddings", json: ["input": documents, "input_type": "passage", "truncate": true]))
+            let teiQueries = floatRows(try await server.post("/embed", json: ["inputs": queries, "prompt_name": "query", "truncate": true]).json)
+            #expect(asQueries.count == queries.count && asDocuments.count == documents.count && teiQueries.count == queries.count)
+            for (v, r) in zip(asQueries, reference.queries) { #expect(cosine(v, r.vector) >= 0.9999, "query \(r.text.prefix(30))") }
+            for (v, r) in zip(teiQueries, reference.queries) { #expect(cosine(v, r.vector) >= 0.9999, "TEI query \(r.text.prefix(30))") }
+            for (v, r) in zip(asDocuments, reference.documents) { #expect(cosine(v, r.vector) >= 0.9999, "document \(r.text.prefix(30))") }
+            // Without an input type the text is embedded as it is: not the prompted vector.
+            let plain = vectors(try await server.post("/v1/embeddings", json: ["input": [queries[0]], "truncate": true]))
+            #expect(cosine(plain.first ?? [], reference.queries[0].vector) < 0.9999)
+
+            let info = try await server.get("/info")
+            #expect(info.object["query_prompt"] as? String == "query: ")
+            #expect(info.object["document_prompt"] as? String == "passage: ")
+            let tokens = try await server.post("/tokenize", json: ["inputs": queries[0], "prompt_name": "query"])
+            let ids = ((tokens.json as? [[[String: Any]]])?.first ?? []).compactMap { $0["id"] as? Int }
+            #expect(ids == embedder.tokens(for: "query: " + queries[0]).map(Int.init))
+        }
+    }
+
+    @Test("Qwen3 queries get the instruction, documents nothing; /info shows the instruction")
+    func qwen3Prompts() async throws {
+        try await LiveServer.with { server in
+            let info = try await server.get("/info")
+            #expect(info.object["query_prompt"] as? String == InputEncoder.formatQuery("", task: EmbedOptions.defaultRetrievalTask))
+            #expect(info.object["document_prompt"] is NSNull)
+            let text = "what is a knowledge base"
+            let query = vectors(try await server.post("/v1/embeddings", json: ["input": [text], "input_type": "query"]))
+            let direct = try tinyEmbedder.embed([text], options: EmbedOptions(instruction: EmbedOptions.defaultRetrievalTask))
+            #expect(cosine(query.first ?? [], direct[0].vector) >= 0.999999)
+            let document = vectors(try await server.post("/v1/embeddings", json: ["input": [text], "input_type": "document"]))
+            #expect(cosine(document.first ?? [], try tinyEmbedder.embed([text])[0].vector) >= 0.999999)
+        }
+    }
+}
