@@ -62,8 +62,11 @@ public final class Embedder: Sendable {
         for batch in Self.batches(lengths: sequences.map(\.count), budget: configuration.maxBatchTokens) {
             let pooled = try model.embed(batch.map { sequences[$0] })
             for (i, v) in zip(batch, pooled) {
-                // Normalising would turn NaN into zeros or NaN that look like an answer: refuse them here.
-                guard v.allSatisfy(\.isFinite) else { throw EmbedderError.nonFinite(index: i, modelPath: description.path) }
+                // Normalising would turn NaN into zeros or NaN that look like an answer, and an all-zero vector (zeroed or
+                // shifted weights) has no direction: refuse them here.
+                guard v.allSatisfy(\.isFinite), v.contains(where: { $0 != 0 }) else {
+                    throw EmbedderError.nonFinite(index: i, modelPath: description.path)
+                }
                 vectors[i] = Self.finish(v, dimensions: options.dimensions, normalize: options.normalize)
             }
         }

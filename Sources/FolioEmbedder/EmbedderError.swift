@@ -5,7 +5,7 @@ public enum EmbedderError: Error, Equatable, CustomStringConvertible {
     case badDimensions(requested: Int, minimum: Int, maximum: Int)
     case tokenizerMissing(path: String, expected: String)
     case tokenOutOfRange(index: Int, token: Int32, vocabularySize: Int)
-    /// The forward pass gave NaN or infinity: the weights are broken (a corrupt or mis-converted file).
+    /// The forward pass gave NaN, infinity or an all-zero vector: the weights are broken (a corrupt or mis-converted file).
     case nonFinite(index: Int, modelPath: String)
 
     public var description: String {
@@ -22,7 +22,7 @@ public enum EmbedderError: Error, Equatable, CustomStringConvertible {
         case let .tokenOutOfRange(index, token, size):
             "input \(index) has token id \(token), outside the vocabulary of \(size) ids"
         case let .nonFinite(index, path):
-            "the model \(path) gave NaN or infinite values for input \(index); its weights are broken (a corrupt or "
+            "the model \(path) gave NaN, infinite or all-zero values for input \(index); its weights are broken (a corrupt or "
                 + "mis-converted file): download or convert it again"
         }
     }

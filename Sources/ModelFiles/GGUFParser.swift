@@ -89,8 +89,28 @@ enum GGUFParser {
                                                        end: overflow ? .max : end, size: storage.byteCount)
             }
         }
+        try checkTiling(infos, dataOffset: dataOffset, alignment: alignment, size: storage.byteCount, path: path)
         return GGUFHeader(version: version, metadata: metadata, metadataKeys: keys, tensorInfos: infos,
                           alignment: alignment, dataOffset: dataOffset)
+    }
+
+    /// 5. The tensors tile the data section as llama.cpp and gguf-py write it: no two overlap, and the file ends with
+    ///    the last tensor (or its padding to `alignment`). Bytes inserted into the data would shift every later tensor
+    ///    while the offsets still point at the old places, giving silently wrong weights.
+    private static func checkTiling(_ infos: [GGUFTensorInfo], dataOffset: Int, alignment: Int, size: Int, path: String) throws {
+        guard !infos.isEmpty else { return }
+        let sorted = infos.sorted { $0.offset < $1.offset }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.offset + a.byteCount > b.offset {
+            throw ModelFileError.badDataSection(
+                path: path, reason: "tensors \"\(a.name)\" and \"\(b.name)\" overlap (\(a.name) ends at \(a.offset + a.byteCount), "
+                    + "\(b.name) starts at \(b.offset))")
+        }
+        let end = dataOffset + sorted.map { $0.offset + $0.byteCount }.max()!
+        let padded = (end + alignment - 1) / alignment * alignment
+        guard size == end || size == padded else {
+            throw ModelFileError.badDataSection(
+                path: path, reason: "the tensors end at byte \(end) (\(padded) with padding) but the file has \(size) bytes")
+        }
     }
 
     // MARK: - Pieces

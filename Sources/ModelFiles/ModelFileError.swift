@@ -39,6 +39,9 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     case unsupportedDType(path: String, tensor: String, dtype: String)
     /// Neither a GGUF file nor a Hugging Face folder.
     case notAModel(path: String, lookedFor: [String])
+    /// A GGUF data section that its tensors do not tile: tensors that overlap, or bytes past the last tensor (bytes
+    /// inserted into the data, which shifts every later tensor, or a file appended to).
+    case badDataSection(path: String, reason: String)
 
     /// Translates a FolioTensor mapping error into this layer's error.
     public init(_ error: StorageError) {
@@ -99,6 +102,9 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
                 + "Convert the weights (e.g. torch_dtype=bfloat16) or use a GGUF file"
         case let .notAModel(path, lookedFor):
             "\(path) is not a model Folio can load; looked for: " + lookedFor.joined(separator: "; ")
+        case let .badDataSection(path, reason):
+            "\(path) has a damaged tensor data section: \(reason); the file was altered after it was written "
+                + "(re-download or re-convert it)"
         }
     }
 }

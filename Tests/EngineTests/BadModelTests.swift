@@ -54,6 +54,22 @@ struct BadModelTests {
         #expect(String(describing: error!).contains("head_dim") && String(describing: error!).contains("up to 512"), "\(String(describing: error))")
     }
 
+    @Test("Weights that make an all-zero vector give the same typed error, never a vector of zeros")
+    func zeroOutput() throws {
+        let dir = try editedModelFolder { _ in }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weights = dir.appendingPathComponent("model.safetensors")
+        let info = try #require(try SafetensorsFile(path: weights.path).tensorInfos.first { $0.name.hasSuffix("norm.weight") && !$0.name.contains("layers") })
+        // The final RMSNorm's scale set to zero zeroes every pooled vector.
+        let handle = try FileHandle(forWritingTo: weights)
+        try handle.seek(toOffset: UInt64(info.offset))
+        try handle.write(contentsOf: Data(count: info.byteCount))
+        try handle.close()
+        let embedder = try Embedder.load(path: dir.path)
+        let error = #expect(throws: EmbedderError.self) { try embedder.embed(["hello world"]) }
+        #expect(error == .nonFinite(index: 0, modelPath: embedder.description.path))
+    }
+
     @Test("A configuration asking for more layers than stored names the missing weight")
     func missingWeight() throws {
         let dir = try editedModelFolder { $0["num_hidden_layers"] = 3 }

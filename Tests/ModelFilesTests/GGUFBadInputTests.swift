@@ -53,7 +53,8 @@ struct GGUFBadInputTests {
             case let .truncated(p, needed, size, _)?:
                 #expect(p == path && size == cut && needed > cut && cut < marks.data, "cut \(cut)")
             case .tensorOutOfBounds?: #expect(cut >= marks.tensorInfos && cut < marks.lastTensorEnd, "cut \(cut)")
-            case nil: #expect(cut >= marks.lastTensorEnd, "cut \(cut) opened")   // only trailing padding is gone
+            case nil: #expect(cut == marks.lastTensorEnd, "cut \(cut) opened")   // exactly the trailing padding is gone
+            case .badDataSection?: #expect(cut > marks.lastTensorEnd, "cut \(cut)")   // part of the padding is gone
             default: Issue.record("cut at \(cut) of \(bytes.count): \(String(describing: error))")
             }
         }
@@ -140,6 +141,25 @@ struct GGUFBadInputTests {
         let (error, path) = try ggufError(b.bytes)
         #expect(error == .unknownTensorType(path: path, tensor: "blk.0.attn_norm.weight", typeID: 99))
         #expect(error?.description.contains("Q8_0 (8)") == true)
+    }
+
+    @Test("Bytes inserted into the data or appended to the file, and overlapping tensors, are refused (badDataSection)")
+    func dataSectionTiling() throws {
+        let (bytes, marks) = SampleGGUF.builder().build()
+        // 28 bytes inside the data: every later tensor shifts while its offset stays (a fuzzer's case that gave zeros).
+        let inserted = Array(bytes[..<(marks.data + 4)]) + [UInt8](repeating: 0x5A, count: 28) + Array(bytes[(marks.data + 4)...])
+        let appended = bytes + [UInt8](repeating: 0, count: 32)
+        for (label, file) in [("inserted", inserted), ("appended", appended)] {
+            let (error, path) = try ggufError(file)
+            guard case let .badDataSection(p, reason)? = error else { Issue.record("\(label): \(String(describing: error))"); continue }
+            #expect(p == path && reason.contains("\(file.count) bytes"), "\(label): \(reason)")
+            #expect(error?.description.contains("re-download") == true)
+        }
+        var b = SampleGGUF.builder()
+        b.tensors[3].offsetOverride = 0   // on top of the first tensor
+        let (error, _) = try ggufError(b.bytes)
+        guard case let .badDataSection(_, reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("overlap") && reason.contains("cube"))
     }
 
     @Test("Offsets past the end, near 2^63 or misaligned are rejected")
