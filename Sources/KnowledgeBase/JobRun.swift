@@ -58,6 +58,13 @@ struct JobRun: Sendable {
             job.documentID = ingested.outcome.document.id
             job.message = ingested.outcome.message
             job.warnings = ingested.warnings
+        case .failure(let error) where Self.isOutage(error) && job.attempts < Self.maxAttempts:
+            // The database went away mid-job: this attempt stored nothing (phase one is one transaction), so the job
+            // goes back to the queue and runs again once the database answers. If the release cannot be written
+            // either, the lease runs out and the job returns to the queue all the same.
+            let id = job.id
+            await Self.outsideCancellation { try await store.releaseJob(id: id, holder: holder) }
+            return
         case .failure(let error):
             job.state = .failed
             job.error = String(describing: error)
@@ -65,6 +72,15 @@ struct JobRun: Sendable {
         job.updatedAt = Date()
         let finished = job
         await Self.outsideCancellation { try await store.updateJob(finished, holder: holder) }
+    }
+
+    /// Claims a job may take before a database outage fails it instead of queueing it again.
+    static let maxAttempts = 5
+
+    /// A database that did not answer (down, restarting, no connection within the timeout), as opposed to a bad file.
+    static func isOutage(_ error: any Error) -> Bool {
+        if case StoreError.unavailable = error { return true }
+        return false
     }
 
     /// Runs a last store write even when the queue was stopped meanwhile (a cancelled task's database calls would be
