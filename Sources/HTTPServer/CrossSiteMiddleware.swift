@@ -52,11 +52,10 @@ struct CrossSiteMiddleware: RouterMiddleware {
 
     func isAllowed(origin: String, host: String?) -> Bool {
         if corsOrigins.contains("*") || corsOrigins.contains(origin) { return true }
-        // The page this server serves: same scheme-less authority as the request's Host.
-        guard let host, let url = URL(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme),
-            let authority = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first
-        else { return false }
-        return authority.lowercased() == host.lowercased()
+        // The page this server serves: `http(s)://` + the request's Host.
+        guard let host else { return false }
+        let own = origin.lowercased()
+        return own == "http://" + host.lowercased() || own == "https://" + host.lowercased()
     }
 
     /// `Host` without its port, lowercased: `[::1]:8080` -> `[::1]`, `LocalHost:80` -> `localhost`.

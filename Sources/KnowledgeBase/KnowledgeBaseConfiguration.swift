@@ -41,8 +41,7 @@ public struct KnowledgeBaseConfiguration: Sendable {
     /// its folder has one (e5's `query: `), else its query instruction. Every entry point builds its knowledge base
     /// this way, so `folio eval`, `folio kb search` and the server format queries alike.
     public static func forModel(_ locator: String, at path: String, encoder: InputEncoder) -> KnowledgeBaseConfiguration {
-        let prompt = ModelPrompts.sentenceTransformersQueryPrompt(modelPath: path)
-        return KnowledgeBaseConfiguration(
-            model: locator, queryInstruction: prompt == nil ? defaultQueryInstruction(for: encoder) : nil, queryPrefix: prompt)
+        let prompts = PromptConvention.of(modelPath: path, encoder: encoder)
+        return KnowledgeBaseConfiguration(model: locator, queryInstruction: prompts.queryTask, queryPrefix: prompts.queryPrefix)
     }
 }

@@ -18,6 +18,16 @@ func editedModelFolder(_ edit: (inout [String: Any]) -> Void) throws -> URL {
     return dir
 }
 
+/// Writes `bytes(info)` over the start of the final RMSNorm's scale in a copied folder's model.safetensors.
+func overwriteFinalNorm(in dir: URL, with bytes: (SafetensorsTensorInfo) -> Data) throws {
+    let weights = dir.appendingPathComponent("model.safetensors")
+    let info = try #require(try SafetensorsFile(path: weights.path).tensorInfos.first { $0.name.hasSuffix("norm.weight") && !$0.name.contains("layers") })
+    let handle = try FileHandle(forWritingTo: weights)
+    try handle.seek(toOffset: UInt64(info.offset))
+    try handle.write(contentsOf: bytes(info))
+    try handle.close()
+}
+
 @Suite("Bad model files give typed errors that name the file")
 struct BadModelTests {
     @Test("An unknown architecture is refused by name")
@@ -32,14 +42,11 @@ struct BadModelTests {
     func nonFiniteOutput() throws {
         let dir = try editedModelFolder { _ in }
         defer { try? FileManager.default.removeItem(at: dir) }
-        let weights = dir.appendingPathComponent("model.safetensors")
-        let info = try #require(try SafetensorsFile(path: weights.path).tensorInfos.first { $0.name.hasSuffix("norm.weight") && !$0.name.contains("layers") })
-        #expect(info.dtype == .f32, "premise: the final norm is stored as f32")
         // One NaN in the final RMSNorm's scale reaches every pooled vector.
-        let handle = try FileHandle(forWritingTo: weights)
-        try handle.seek(toOffset: UInt64(info.offset))
-        try handle.write(contentsOf: withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Data($0) })
-        try handle.close()
+        try overwriteFinalNorm(in: dir) { info in
+            #expect(info.dtype == .f32, "premise: the final norm is stored as f32")
+            return withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Data($0) }
+        }
         let embedder = try Embedder.load(path: dir.path)
         let error = #expect(throws: EmbedderError.self) { try embedder.embed(["hello world", "a second input"]) }
         #expect(error == .nonFinite(index: 0, modelPath: embedder.description.path))
@@ -58,13 +65,8 @@ struct BadModelTests {
     func zeroOutput() throws {
         let dir = try editedModelFolder { _ in }
         defer { try? FileManager.default.removeItem(at: dir) }
-        let weights = dir.appendingPathComponent("model.safetensors")
-        let info = try #require(try SafetensorsFile(path: weights.path).tensorInfos.first { $0.name.hasSuffix("norm.weight") && !$0.name.contains("layers") })
         // The final RMSNorm's scale set to zero zeroes every pooled vector.
-        let handle = try FileHandle(forWritingTo: weights)
-        try handle.seek(toOffset: UInt64(info.offset))
-        try handle.write(contentsOf: Data(count: info.byteCount))
-        try handle.close()
+        try overwriteFinalNorm(in: dir) { Data(count: $0.byteCount) }
         let embedder = try Embedder.load(path: dir.path)
         let error = #expect(throws: EmbedderError.self) { try embedder.embed(["hello world"]) }
         #expect(error == .nonFinite(index: 0, modelPath: embedder.description.path))

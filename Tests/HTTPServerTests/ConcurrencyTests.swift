@@ -46,19 +46,26 @@ struct ConcurrencyTests {
         }
     }
 
+    /// Posts `texts` as one request and returns once its inputs are seen waiting in the queue; the task gives the
+    /// reply and when it came.
+    func queuedRequest(_ texts: [String], on server: LiveServer) async throws -> Task<(LiveServer.Reply, ContinuousClock.Instant), any Error> {
+        let large = Task { () -> (LiveServer.Reply, ContinuousClock.Instant) in
+            let reply = try await server.post("/v1/embeddings", json: ["input": texts])
+            return (reply, ContinuousClock.now)
+        }
+        var queued = false
+        for _ in 0 ..< 2000 where !queued { queued = queuedTokens(try await server.get("/metrics").text) > 0 }
+        #expect(queued, "the large request was seen in the queue")
+        return large
+    }
+
     @Test("A short request queued behind a large one is answered first")
     func shortRequestsOvertake() async throws {
         // 64-token engine calls: the large request needs dozens of them; the short one needs one.
         let config = ServerConfiguration(maxClientBatchSize: bigRequestInputs, batching: .init(maxBatchTokens: 64, agingLimit: .seconds(60)))
         try await LiveServer.with(config) { server in
             let texts = (0 ..< bigRequestInputs).map { "a long passage number \($0) that waits its turn in the queue" }
-            let large = Task { () -> (LiveServer.Reply, ContinuousClock.Instant) in
-                let reply = try await server.post("/v1/embeddings", json: ["input": texts])
-                return (reply, ContinuousClock.now)
-            }
-            var queued = false
-            for _ in 0 ..< 2000 where !queued { queued = queuedTokens(try await server.get("/metrics").text) > 0 }
-            #expect(queued, "the large request was seen in the queue")
+            let large = try await queuedRequest(texts, on: server)
             let short = try await server.post("/v1/embeddings", json: ["input": "a short query"])
             let shortDone = ContinuousClock.now
             #expect(short.status == 200)
@@ -76,13 +83,7 @@ struct ConcurrencyTests {
         let config = ServerConfiguration(maxClientBatchSize: bigRequestInputs, batching: .init(maxBatchTokens: 64))
         try await LiveServer.with(config) { server in
             let texts = (0 ..< bigRequestInputs).map { "passage \(1000 + $0 % 9000) of the large request" }
-            let large = Task { () -> (LiveServer.Reply, ContinuousClock.Instant) in
-                let reply = try await server.post("/v1/embeddings", json: ["input": texts])
-                return (reply, ContinuousClock.now)
-            }
-            var queued = false
-            for _ in 0 ..< 2000 where !queued { queued = queuedTokens(try await server.get("/metrics").text) > 0 }
-            #expect(queued, "the large request was seen in the queue")
+            let large = try await queuedRequest(texts, on: server)
             let short = try await server.post("/v1/embeddings", json: ["input": ["passage 4321 of the large request"]])
             let shortDone = ContinuousClock.now
             #expect(short.status == 200)
