@@ -121,12 +121,14 @@ def mutated_case(rng, base, port, model, case):
     return raw_request(method, path, body, headers), category, strict, what
 
 
-def send(port, data, timeout=20):
-    """Sends raw bytes; returns (status or None, what happened)."""
+def send(port, data, timeout=20, half_close=True):
+    """Sends raw bytes (then half-closes, so a damaged length cannot leave the server waiting); returns (status or
+    None, what happened). A well-framed request is not half-closed: a server may close on end of input."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             s.sendall(data)
-            s.shutdown(socket.SHUT_WR)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
             answer = b""
             deadline = time.time() + timeout
             while time.time() < deadline:
@@ -148,6 +150,10 @@ def send(port, data, timeout=20):
         status = int(answer.split(b" ", 2)[1])
     except (IndexError, ValueError):
         return None, f"not HTTP: {answer[:60]!r}"
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        if line.lower().startswith(b"content-length:") and int(line.split(b":", 1)[1]) > len(rest):
+            return status, f"{status} truncated: {len(rest)} of {int(line.split(b':', 1)[1])} body bytes"
     if status == 200 and b"application/json" in answer.split(b"\r\n\r\n", 1)[0].lower():
         try:
             strict_json(answer.split(b"\r\n\r\n", 1)[1])
@@ -169,7 +175,7 @@ def fuzz_http(findings, folio, count, seed, workdir):
     for i in range(count):
         rng = seeded(seed, "http", i)
         data, category, strict, what = mutated_case(rng, None, server.port, model, i)
-        status, outcome = send(server.port, data)
+        status, outcome = send(server.port, data, half_close=not strict)
         if status is not None and status >= 500:
             findings.fail(part, f"seed {seed} case {i}: {status} for {what[:300]}")
         elif outcome not in ("answered", "closed", "reset") or (strict and outcome != "answered"):
