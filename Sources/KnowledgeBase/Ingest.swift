@@ -232,6 +232,8 @@ extension KnowledgeBase {
             // Another writer may have stored this content while this one embedded it: never replace it by itself.
             if let stored = try await storedAlready(hash: hash, source: source, in: spec.name) { return result(stored) }
             let sameSource = try await store.document(withSource: source, in: spec.name)
+            // Stored by another writer between the two reads: the same content is never replaced by itself.
+            if let sameSource, sameSource.contentHash == hash { return result(.unchanged(sameSource)) }
             do {
                 let stored = try await store.addDocument(document, chunks: chunks, replacing: sameSource?.id)
                 return result(sameSource.map { .replaced(stored, previous: $0.id) } ?? .added(stored))
