@@ -34,7 +34,9 @@ def folio_json(folio: Path, args: list, threads: int) -> list:
     p = subprocess.run([str(folio)] + args, capture_output=True, text=True, env=child_env(threads))
     if p.returncode != 0:
         raise RuntimeError(f"folio {' '.join(args[:2])} exited {p.returncode}: {p.stderr[-2000:]}")
-    return [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{") or line.startswith("[")]
+    lines = [line for line in p.stdout.splitlines() if line.startswith("{")]
+    # `kb add --json` prints one object a line; `kb list --json` one pretty-printed array.
+    return [json.loads(line) for line in lines] if lines and p.stdout.lstrip().startswith("{") else [json.loads(p.stdout)]
 
 
 def main() -> None:
