@@ -109,14 +109,15 @@ final class ProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private var last = Date.distantPast
     /// A redrawn line only makes sense on a terminal; in a log file it would be noise.
-    private let enabled = isatty(2) == 1
+    let enabled = isatty(2) == 1
 
-    func update(_ text: String) {
+    /// Redraws the line, at most five times a second unless `force` (a new stage, which must not be dropped).
+    func update(_ text: String, force: Bool = false) {
         guard enabled else { return }
         // A few updates a second are enough to read.
         lock.lock()
         defer { lock.unlock() }
-        guard Date().timeIntervalSince(last) > 0.2 else { return }
+        guard force || Date().timeIntervalSince(last) > 0.2 else { return }
         last = Date()
         FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
     }

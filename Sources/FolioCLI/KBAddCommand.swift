@@ -4,8 +4,9 @@ import Ingestion
 import KnowledgeBase
 import KnowledgeStore
 
-/// `folio kb add`: extracts, chunks, embeds and stores files, one transaction each, with a progress line.
-/// A bad file is reported and skipped; the others go on. Re-running after an interruption skips what is stored.
+/// `folio kb add`: extracts, chunks, embeds and stores files, with a progress line. Each file is searchable once its
+/// chunks are stored (phase one); its whole-document vector follows (phase two). A bad file is reported and skipped;
+/// the others go on. Re-running after an interruption skips what is stored and finishes missing document vectors.
 struct KBAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add files (PDF, HTML, Markdown, text, source code) to a collection.")
@@ -34,28 +35,45 @@ struct KBAddCommand: AsyncParsableCommand {
                 let line = ProgressLine()
                 let label = "[\(i + 1)/\(files.count)] \(file.lastPathComponent)"
                 let fileStart = Date()
-                let tokens = Counter()
+                let tokens = Counter(), searchableAt = Counter()
                 do {
                     let data = try Data(contentsOf: file)
                     let ingested = try await kb.ingestFile(
                         IngestRequest(collection: name, fileName: file.lastPathComponent, data: data, metadata: metadata)
                     ) { p in
-                        tokens.value = p.tokensDone
-                        line.update(Self.describe(p, label: label, since: fileStart))
+                        let text = Self.describe(p, label: label, since: fileStart)
+                        if p.stage == .documentVector {
+                            // Phase one is done: say so even without a terminal (a log shows when it became searchable).
+                            searchableAt.value = max(1, Int(Date().timeIntervalSince(fileStart) * 1000))
+                            if !line.enabled { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+                        } else {
+                            tokens.value = p.tokensDone
+                        }
+                        line.update(text, force: p.stage != .embedding)
                     }
                     line.finish()
                     tokensTotal += tokens.value
                     let outcome = ingested.outcome, kind = Self.kind(outcome)
                     counts[kind, default: 0] += 1
-                    report(file: file, ok: true, kind: kind, message: outcome.message, document: outcome.document.id,
-                           warnings: ingested.warnings)
+                    let seconds = Date().timeIntervalSince(fileStart)
+                    let searchable = searchableAt.value == 0 ? nil : Double(searchableAt.value) / 1000
+                    let phases = searchable.map {
+                        String(format: " (searchable after %.1f s, document vector after %.1f s)", $0, seconds)
+                    } ?? ""
+                    report(file: file, ok: true, kind: kind, message: outcome.message + phases, document: outcome.document.id,
+                           warnings: ingested.warnings, timing: (searchable, seconds))
                 } catch {
                     line.finish()
                     failed += 1
                     let message = String(describing: error)
-                    report(file: file, ok: false, kind: "failed", message: message, document: nil, warnings: [])
+                    report(file: file, ok: false, kind: "failed", message: message, document: nil, warnings: [], timing: nil)
                 }
             }
+            // Documents an earlier, interrupted run stored without their vector.
+            let finished = try await kb.completePendingDocumentVectors(in: name) { d in
+                FileHandle.standardError.write(Data("computing the missing document vector of document \(d.id) (\(d.source))\n".utf8))
+            }
+            if finished > 0 { print("stored \(finished) missing document vector\(finished == 1 ? "" : "s")") }
             let seconds = Date().timeIntervalSince(started)
             let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" } + (failed > 0 ? ["\(failed) failed"] : [])
             let rate = Int(Double(tokensTotal) / max(seconds, 1e-3))
@@ -66,13 +84,21 @@ struct KBAddCommand: AsyncParsableCommand {
         }
     }
 
-    /// One line a file; warnings (how the text was read) follow a successful file's line, one a line.
-    private func report(file: URL, ok: Bool, kind: String, message: String, document: DocumentID?, warnings: [String]) {
+    /// One line a file; warnings (how the text was read) follow a successful file's line, one a line. `timing`: seconds
+    /// until the file was searchable (phase one; nil when nothing was stored) and until it was done.
+    private func report(
+        file: URL, ok: Bool, kind: String, message: String, document: DocumentID?, warnings: [String],
+        timing: (searchable: Double?, total: Double)?
+    ) {
         if json {
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "file": file.path, "ok": ok, "outcome": kind, "message": message, "document_id": document as Any,
                 "warnings": warnings,
             ]
+            if let timing {
+                object["seconds"] = timing.total
+                object["searchable_seconds"] = timing.searchable as Any
+            }
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } else {
@@ -91,10 +117,15 @@ struct KBAddCommand: AsyncParsableCommand {
         }
     }
 
-    /// "[2/5] paper.pdf  embedding 120/340 chunks  1,234 tokens/s  ETA 0:42"
+    /// "[2/5] paper.pdf  [####........] 120/340 chunks  1,234 tokens/s  ETA 0:42", then in phase two
+    /// "[2/5] paper.pdf  searchable (document 7, 39 chunks); document vector of 15872 tokens, 0:21"
     static func describe(_ p: IngestProgress, label: String, since start: Date) -> String {
-        guard p.stage == .embedding, p.chunksTotal > 0 else { return "\(label)  \(p.stage.rawValue)" }
         let elapsed = max(Date().timeIntervalSince(start), 1e-3)
+        if p.stage == .documentVector, let d = p.document {
+            return "\(label)  searchable (document \(d.id), \(d.chunkCount) chunks); document vector of \(d.tokenCount) tokens, "
+                + String(format: "%d:%02d", Int(elapsed) / 60, Int(elapsed) % 60)
+        }
+        guard p.stage == .embedding, p.chunksTotal > 0 else { return "\(label)  \(p.stage.rawValue)" }
         let rate = Double(p.tokensDone) / elapsed
         let left = p.fraction > 0 ? elapsed * (1 - p.fraction) / p.fraction : 0
         let eta = p.fraction > 0 ? String(format: "%d:%02d", Int(left) / 60, Int(left) % 60) : "?"

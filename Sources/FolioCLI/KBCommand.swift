@@ -51,6 +51,9 @@ struct KBCreateCommand: AsyncParsableCommand {
     @Option(help: "Longest chunk in model tokens (16 to 8192; default 512 or what the model's context allows).")
     var chunkTokens: Int?
     @Option(help: "Tokens shared by consecutive chunks (default: 64, or an eighth of a shorter chunk).") var overlapTokens: Int?
+    @Flag(inversion: .prefixedNo,
+          help: "Compute a whole-document vector for each document, after its chunks (document-level vector search, near-duplicates).")
+    var documentVectors = true
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
@@ -65,9 +68,10 @@ struct KBCreateCommand: AsyncParsableCommand {
                 loadingFrom: try await ModelLocator.localPath(for: locator))
             let spec = try await kb.createCollection(
                 name: name, dimensions: dimensions, vectorEncoding: vectorEncoding, maxChunkTokens: chunkTokens,
-                overlapTokens: overlapTokens)
+                overlapTokens: overlapTokens, documentVectors: documentVectors)
             print("created collection \(spec.name): \(kb.modelName), \(spec.dimensions) dimensions (\(spec.vectorEncoding.rawValue)), "
-                + "chunks of \(spec.maxChunkTokens) tokens with \(spec.overlapTokens) overlap")
+                + "chunks of \(spec.maxChunkTokens) tokens with \(spec.overlapTokens) overlap"
+                + (spec.documentVectors ? "" : ", no document vectors"))
         }
     }
 }

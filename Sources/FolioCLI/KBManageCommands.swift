@@ -80,10 +80,11 @@ struct KBDuplicatesCommand: AsyncParsableCommand {
         try await reportingErrors {
             let store = try await storeOptions.open()
             let kb = try await openKnowledgeBase(store: store, collection: name, threads: threadOptions.threads)
-            let clusters = try await kb.duplicates(in: name, threshold: threshold)
+            let report = try await kb.duplicateReport(in: name, threshold: threshold)
+            let clusters = report.clusters, pending = report.pendingDocumentVectors
             if json {
                 let object: [String: Any] = [
-                    "threshold": threshold,
+                    "threshold": threshold, "pending_document_vectors": pending,
                     "clusters": clusters.map { c in
                         ["similarity": c.similarity,
                          "documents": c.documents.map { ["id": $0.id, "title": $0.title, "source": $0.source] as [String: Any] }]
@@ -93,6 +94,10 @@ struct KBDuplicatesCommand: AsyncParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
                 return
+            }
+            if pending > 0 {
+                print("note: \(pending) document\(pending == 1 ? " is" : "s are") still waiting for a document vector and "
+                    + "left out; run again once ingestion has finished")
             }
             if clusters.isEmpty { print("no near-duplicates at similarity ≥ \(threshold)") }
             for (i, c) in clusters.enumerated() {

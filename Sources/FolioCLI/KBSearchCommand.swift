@@ -36,18 +36,23 @@ struct KBSearchCommand: AsyncParsableCommand {
             let kb = try await openKnowledgeBase(
                 store: store, collection: name, threads: threadOptions.threads, reranker: rerank ? rerankerPath : nil)
             let clock = ContinuousClock(), start = clock.now
-            let results = try await kb.search(SearchRequest(
+            let report = try await kb.searchReport(SearchRequest(
                 collection: name, query: query, k: k, mode: mode, target: target, filter: filter, rerank: rerank,
                 candidates: candidates))
+            let results = report.results, pending = report.pendingDocumentVectors
             let ms = (clock.now - start) / .milliseconds(1)
             if json {
                 let object: [String: Any] = [
                     "query": query, "mode": mode.rawValue, "target": target.rawValue, "took_ms": ms,
-                    "results": results.map(Self.jsonObject),
+                    "pending_document_vectors": pending, "results": results.map(Self.jsonObject),
                 ]
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
                 return
+            }
+            if pending > 0 {
+                print("note: \(pending) document\(pending == 1 ? " is" : "s are") still waiting for a document vector; "
+                    + "found by keywords only until it is computed")
             }
             if results.isEmpty { print("no results") }
             for r in results {

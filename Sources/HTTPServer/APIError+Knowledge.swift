@@ -41,6 +41,9 @@ extension APIError {
             case .emptyQuery: return .invalidRequest(e.description, param: "query", code: "empty_query")
             case .noReranker: return .invalidRequest(e.description, param: "rerank", code: "no_reranker")
             case let .badSearchParameter(name, _, _): return .invalidRequest(e.description, param: name, code: "invalid_parameter")
+            case .noDocumentVectors:
+                // The collection's settings rule the request out, not its syntax.
+                return APIError(status: .conflict, message: e.description, type: "invalid_request_error", code: "no_document_vectors")
             }
         case let e as IngestionError:
             return APIError(status: .unprocessableContent, message: e.description, type: "invalid_request_error", code: "unreadable_file")

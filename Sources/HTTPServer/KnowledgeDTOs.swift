@@ -12,6 +12,8 @@ struct CollectionDTO: Encodable {
     var vectorEncoding: String
     var maxChunkTokens: Int
     var overlapTokens: Int
+    /// Whether documents get a whole-document vector (ingestion's phase two).
+    var documentVectors: Bool
     var createdAt: Date
     var documentCount: Int
     var chunkCount: Int
@@ -23,6 +25,7 @@ struct CollectionDTO: Encodable {
         vectorEncoding = s.vectorEncoding.rawValue
         maxChunkTokens = s.maxChunkTokens
         overlapTokens = s.overlapTokens
+        documentVectors = s.documentVectors
         createdAt = s.createdAt
         documentCount = documents
         chunkCount = chunks
@@ -85,6 +88,8 @@ struct SearchResponseDTO: Encodable {
     var target: String
     var reranked: Bool
     var tookMs: Double
+    /// Documents a whole-document search by meaning could not rank yet (their vector is still being computed).
+    var pendingDocumentVectors: Int
     var data: [HitDTO]
 }
 
@@ -105,6 +110,8 @@ struct ClusterDTO: Encodable {
 
 struct DuplicatesDTO: Encodable {
     var threshold: Double
+    /// Documents left out because their vector is still being computed.
+    var pendingDocumentVectors: Int
     var clusters: [ClusterDTO]
 }
 
@@ -119,6 +126,7 @@ struct CreateCollectionRequest: Decodable {
     var vectorEncoding: String?
     var maxChunkTokens: Int?
     var overlapTokens: Int?
+    var documentVectors: Bool?
     var model: String?
 }
 

@@ -11,7 +11,7 @@ extension OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {
               "name": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"},
               "dimensions": {"type": "integer"}, "vector_encoding": {"enum": ["f32", "f16"]},
-              "max_chunk_tokens": {"type": "integer", "default": 512}, "overlap_tokens": {"type": "integer", "default": 64}}}}}},
+              "max_chunk_tokens": {"type": "integer", "default": 512}, "overlap_tokens": {"type": "integer", "default": 64}, "document_vectors": {"type": "boolean", "default": true, "description": "compute a whole-document vector per document after its chunks (document-level vector search, near-duplicates)"}}}}}},
             "responses": {"201": {"description": "Collection"}, "400": {"$ref": "#/components/responses/BadRequest"}, "409": {"description": "Name taken"}}}},
         "/v1/kb/collections/{name}": {
           "get": {"summary": "One collection", "responses": {"200": {"description": "Collection"}, "404": {"description": "No such collection"}}},
@@ -34,9 +34,9 @@ extension OpenAPIDocument {
             "vector_weight": {"type": "number", "default": 1}, "keyword_weight": {"type": "number", "default": 1},
             "rerank": {"type": "boolean", "default": false, "description": "Reorder the first stage's best candidates with the server's first reranker; 400 no_reranker without one"},
             "candidates": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50, "description": "How many first-stage results the reranker reads"}}}}}},
-          "responses": {"200": {"description": "{object: search, mode, target, reranked, took_ms, data: [{rank, document_id, title, source, page, ordinal, start, end, text, highlights: [[start, end]], score, vector_score, keyword_score, rerank_score, first_stage_score, first_stage_rank}]}"},
+          "responses": {"200": {"description": "{object: search, mode, target, reranked, took_ms, pending_document_vectors (documents not yet ranked by meaning as a whole; target documents), data: [{rank, document_id, title, source, page, ordinal, start, end, text, highlights: [[start, end]], score, vector_score, keyword_score, rerank_score, first_stage_score, first_stage_rank}]}"},
             "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"description": "No such collection"}}}},
-        "/v1/kb/collections/{name}/duplicates": {"get": {"summary": "Clusters of near-duplicate documents (document-vector cosine ≥ threshold, default 0.95)", "responses": {"200": {"description": "{threshold, clusters: [{similarity, documents: [{id, title, source}]}]}"}}}},
+        "/v1/kb/collections/{name}/duplicates": {"get": {"summary": "Clusters of near-duplicate documents (document-vector cosine ≥ threshold, default 0.95)", "responses": {"200": {"description": "{threshold, pending_document_vectors (documents left out until their vector is computed), clusters: [{similarity, documents: [{id, title, source}]}]}"}}}},
 
     """#
 }

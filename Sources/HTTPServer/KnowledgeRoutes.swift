@@ -111,7 +111,7 @@ extension Routes {
         let encoding: VectorEncoding = try KnowledgeJSON.choice(body.vectorEncoding, param: "vector_encoding", default: .f32)
         let spec = try await kb.createCollection(
             name: body.name, dimensions: body.dimensions, vectorEncoding: encoding,
-            maxChunkTokens: body.maxChunkTokens, overlapTokens: body.overlapTokens)
+            maxChunkTokens: body.maxChunkTokens, overlapTokens: body.overlapTokens, documentVectors: body.documentVectors ?? true)
         return try KnowledgeJSON.response(CollectionDTO(spec, documents: 0, chunks: 0), status: .created)
     }
 

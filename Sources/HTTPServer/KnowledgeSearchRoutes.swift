@@ -12,8 +12,10 @@ extension Routes {
         router.get("/v1/kb/collections/:name/duplicates") { request, context in
             try await translatingKnowledgeErrors {
                 let threshold = request.uri.queryParameters.get("threshold", as: Double.self) ?? 0.95
-                let clusters = try await kb.duplicates(in: try context.parameters.require("name"), threshold: threshold)
-                return try KnowledgeJSON.response(DuplicatesDTO(threshold: threshold, clusters: clusters.map(ClusterDTO.init)))
+                let report = try await kb.duplicateReport(in: try context.parameters.require("name"), threshold: threshold)
+                return try KnowledgeJSON.response(DuplicatesDTO(
+                    threshold: threshold, pendingDocumentVectors: report.pendingDocumentVectors,
+                    clusters: report.clusters.map(ClusterDTO.init)))
             }
         }
     }
@@ -24,13 +26,14 @@ extension Routes {
         let mode: SearchMode = try KnowledgeJSON.choice(body.mode, param: "mode", default: .hybrid)
         let target: SearchTarget = try KnowledgeJSON.choice(body.target, param: "target", default: .chunks)
         let clock = ContinuousClock(), start = clock.now
-        let results = try await kb.search(SearchRequest(
+        let report = try await kb.searchReport(SearchRequest(
             collection: collection, query: body.query, k: body.k ?? 10, mode: mode, target: target,
             filter: SearchFilter(documentIDs: Set(body.documentIds ?? []), metadata: body.metadata ?? [:]),
             vectorWeight: body.vectorWeight ?? 1, keywordWeight: body.keywordWeight ?? 1,
             rerank: body.rerank ?? false, candidates: body.candidates ?? 50))
         let ms = Double((clock.now - start) / .microseconds(1)) / 1000
         return try KnowledgeJSON.response(SearchResponseDTO(
-            mode: mode.rawValue, target: target.rawValue, reranked: body.rerank ?? false, tookMs: ms, data: results.map(HitDTO.init)))
+            mode: mode.rawValue, target: target.rawValue, reranked: body.rerank ?? false, tookMs: ms,
+            pendingDocumentVectors: report.pendingDocumentVectors, data: report.results.map(HitDTO.init)))
     }
 }

@@ -10,14 +10,30 @@ public struct DuplicateCluster: Sendable, Equatable {
     public var similarity: Double
 }
 
+/// Near-duplicate clusters, and how many documents they could not look at yet.
+public struct DuplicateReport: Sendable, Equatable {
+    public var clusters: [DuplicateCluster]
+    /// Documents still waiting for their document vector (ingestion's phase two), left out of `clusters`.
+    public var pendingDocumentVectors: Int
+}
+
 extension KnowledgeBase {
     /// Near-duplicate documents: pairs whose document vectors' cosine is at least `threshold`, grouped
-    /// transitively (single linkage), largest clusters first.
+    /// transitively (single linkage), largest clusters first (see `duplicateReport`).
     public func duplicates(in collection: String, threshold: Double = 0.95) async throws -> [DuplicateCluster] {
+        try await duplicateReport(in: collection, threshold: threshold).clusters
+    }
+
+    /// Near-duplicate clusters over the documents whose vector is stored, with the count of those still waiting
+    /// for it. Throws `noDocumentVectors` for a collection created without document vectors.
+    public func duplicateReport(in collection: String, threshold: Double = 0.95) async throws -> DuplicateReport {
         guard threshold > 0, threshold <= 1 else {
             throw KnowledgeBaseError.badSearchParameter(name: "threshold", value: "\(threshold)", expected: "above 0 and at most 1")
         }
         let spec = try await boundCollection(collection)
+        guard spec.documentVectors else { throw KnowledgeBaseError.noDocumentVectors(collection: spec.name) }
+        // Counted first: a vector stored between the two reads is then in `vectors` and counted pending, never lost.
+        let pending = try await store.pendingDocumentVectors(in: spec.name, limit: 0).total
         let vectors = try await store.documentVectors(in: spec.name)
         let n = vectors.count
         var parent = Array(0..<n)
@@ -44,6 +60,8 @@ extension KnowledgeBase {
             docs.sort { ($0.addedAt, $0.id) < ($1.addedAt, $1.id) }
             clusters.append(DuplicateCluster(documents: docs, similarity: weakest[r] ?? threshold))
         }
-        return clusters.sorted { ($0.documents.count, $0.similarity) > ($1.documents.count, $1.similarity) }
+        return DuplicateReport(
+            clusters: clusters.sorted { ($0.documents.count, $0.similarity) > ($1.documents.count, $1.similarity) },
+            pendingDocumentVectors: pending)
     }
 }

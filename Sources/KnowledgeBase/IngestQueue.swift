@@ -27,11 +27,17 @@ public struct IngestQueueConfiguration: Sendable {
 /// claimed by one queue with a lease (`KnowledgeStore.claimJob`), so several servers or processes on one store
 /// split the queue instead of repeating each other's work, and a job whose holder died is finished by another
 /// queue once its lease runs out (it starts over; its document was never half-stored).
+///
+/// Between jobs an idle queue also finishes ingestion's phase two for documents left without their document vector
+/// (a process stopped or crashed between the phases), one at a time, oldest first, skipping those a running job
+/// is finishing. Two idle servers may compute the same vector; the store keeps one.
 public actor IngestQueue {
     public nonisolated let knowledgeBase: KnowledgeBase
     public nonisolated let configuration: IngestQueueConfiguration
     private var worker: Task<Void, Never>?
     private var nap: Task<Void, Never>?
+    /// Documents whose phase two failed here (an engine error): not tried again by this queue.
+    private var failedVectors: Set<DocumentID> = []
 
     /// Keys in a job's payload metadata carrying a title given with raw text and the upload's charset (neither is
     /// stored as metadata).
@@ -81,11 +87,28 @@ public actor IngestQueue {
                 await JobRun(job: job, knowledgeBase: knowledgeBase, configuration: configuration).run()
                 continue
             }
+            if await finishOnePendingDocumentVector() { continue }
             let seconds = configuration.pollSeconds
             let nap = Task { _ = try? await Task.sleep(for: .seconds(seconds)) }
             self.nap = nap
             await nap.value
             self.nap = nil
         }
+    }
+
+    /// Phase two for the oldest document left without its vector that no unfinished job is finishing (a job whose
+    /// holder died finishes its own document when claimed again). True when one was tried.
+    private func finishOnePendingDocumentVector() async -> Bool {
+        let kb = knowledgeBase
+        guard let jobs = try? await kb.store.pendingJobs() else { return false }
+        let skipping = failedVectors.union(jobs.compactMap(\.documentID))
+        guard let document = try? await kb.pendingDocumentVectors(skipping: skipping, limit: 1).first else { return false }
+        do {
+            _ = try await kb.completeDocumentVector(of: document)
+        } catch {
+            if Task.isCancelled { return false }
+            failedVectors.insert(document.id)
+        }
+        return true
     }
 }

@@ -56,7 +56,7 @@ struct JobRun: Sendable {
             job.state = .done
             job.progress = 1
             job.documentID = ingested.outcome.document.id
-            job.message = ingested.outcome.message
+            job.message = ingested.outcome.message + (ingested.documentVector == .pending ? "; document vector pending" : "")
             job.warnings = ingested.warnings
         case .failure(let error) where Self.isOutage(error) && job.attempts < Self.maxAttempts:
             // The database went away mid-job: this attempt stored nothing (phase one is one transaction), so the job
@@ -126,12 +126,21 @@ final class ProgressReporter: @unchecked Sendable {
     func report(_ progress: IngestProgress) {
         lock.lock()
         defer { lock.unlock() }
-        let state: JobState = progress.stage == .embedding || progress.stage == .storing ? .embedding : .extracting
+        let state: JobState = switch progress.stage {
+        case .extracting, .chunking: .extracting
+        case .embedding, .storing: .embedding
+        case .documentVector: .documentVector
+        }
         let now = Date()
         guard state != job.state || now.timeIntervalSince(last) >= 0.25 else { return }
         // Within one claim progress only moves forward, as a client polling the job sees it.
         job.state = state
         job.progress = max(job.progress, progress.fraction)
+        if let document = progress.document {
+            // Phase one is done: a client can search the document while its vector is computed.
+            job.documentID = document.id
+            job.message = "searchable as document \(document.id) (\(document.chunkCount) chunks); computing the document vector"
+        }
         job.updatedAt = now
         last = now
         let snapshot = job, store = self.store, holder = self.holder, previous = pending

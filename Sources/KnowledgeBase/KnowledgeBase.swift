@@ -45,9 +45,11 @@ public final class KnowledgeBase: Sendable {
     /// Creates a collection bound to this knowledge base's model. `dimensions` defaults to the model's full
     /// size; a smaller value keeps the first N values of every vector (Matryoshka). Chunks default to 512 tokens
     /// (or what the model's context allows, e.g. 254 for BERT's 256) with an eighth of that as overlap, at most 64.
+    /// `documentVectors: false` skips ingestion's phase two (the whole-document vector): chunk and keyword search work
+    /// as usual, document-level vector search and near-duplicates do not.
     public func createCollection(
         name: String, dimensions: Int? = nil, vectorEncoding: VectorEncoding = .f32, maxChunkTokens: Int? = nil,
-        overlapTokens: Int? = nil
+        overlapTokens: Int? = nil, documentVectors: Bool = true
     ) async throws -> CollectionSpec {
         try StoreError.validate(name: name)
         let full = engine.dimension
@@ -63,7 +65,7 @@ public final class KnowledgeBase: Sendable {
         }
         return try await store.createCollection(CollectionSpec(
             name: name, model: configuration.model, dimensions: d, vectorEncoding: vectorEncoding,
-            maxChunkTokens: maxChunkTokens, overlapTokens: overlapTokens))
+            maxChunkTokens: maxChunkTokens, overlapTokens: overlapTokens, documentVectors: documentVectors))
     }
 
     /// The collection, checked to be bound to this model.

@@ -15,6 +15,8 @@ public enum KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
     /// A search asked for reranking, but no reranker is loaded.
     case noReranker
     case badSearchParameter(name: String, value: String, expected: String)
+    /// Document-level vector search or near-duplicates on a collection created with `documentVectors` off.
+    case noDocumentVectors(collection: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,10 @@ public enum KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
                 + "EMBEDDER --model RERANKER, or --reranker PATH), or search without rerank"
         case let .badSearchParameter(name, value, expected):
             "\(name) \(value) is not valid; expected \(expected)"
+        case let .noDocumentVectors(c):
+            "collection '\(c)' was created without document vectors (document_vectors: false), so it has none to rank "
+                + "whole documents or find near-duplicates by; search its chunks, search documents by keyword (mode "
+                + "keyword), or create a collection with document vectors on"
         }
     }
 }

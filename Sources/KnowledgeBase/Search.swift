@@ -76,12 +76,27 @@ public struct SearchResult: Sendable, Equatable {
     public var firstStageRank: Int?
 }
 
+/// Search results, and how many documents whole-document ranking by meaning could not see yet.
+public struct SearchReport: Sendable, Equatable {
+    public var results: [SearchResult]
+    /// For `target: .documents` in `vector` or `hybrid` mode: documents still waiting for their document vector
+    /// (ingestion's phase two); they are found by keywords only until it is stored. 0 otherwise.
+    public var pendingDocumentVectors: Int
+}
+
 extension KnowledgeBase {
     /// Reciprocal-rank-fusion constant (Cormack et al. 2009).
     static let rrfK = 60.0
 
-    /// Searches a collection by meaning, keywords or both. Queries get the model's query instruction.
+    /// Searches a collection by meaning, keywords or both (see `searchReport`).
     public func search(_ request: SearchRequest) async throws -> [SearchResult] {
+        try await searchReport(request).results
+    }
+
+    /// Searches a collection by meaning, keywords or both. Queries get the model's query instruction. Whole-document
+    /// ranking by meaning uses the documents whose vector is stored and says how many still wait for it; on a
+    /// collection without document vectors it throws `noDocumentVectors`.
+    public func searchReport(_ request: SearchRequest) async throws -> SearchReport {
         let query = request.query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !query.isEmpty else { throw KnowledgeBaseError.emptyQuery }
         guard (1...1000).contains(request.k) else {
@@ -98,6 +113,11 @@ extension KnowledgeBase {
         let kept = reranker == nil ? request.k : max(request.k, request.candidates)
         let depth = request.mode == .hybrid ? max(kept * 4, 50) : kept
         var vectorHits: [SearchHit] = [], keywordHits: [SearchHit] = []
+        var pending = 0
+        if request.mode != .keyword, request.target == .documents {
+            guard spec.documentVectors else { throw KnowledgeBaseError.noDocumentVectors(collection: spec.name) }
+            pending = try await store.pendingDocumentVectors(in: spec.name, limit: 0).total
+        }
         if request.mode != .keyword {
             let q: [Float]
             if let given = request.queryVector {
@@ -121,7 +141,7 @@ extension KnowledgeBase {
             weights: (request.vectorWeight, request.keywordWeight)
         ).prefix(kept))
         if let reranker { ranked = try await rerank(ranked, query: query, with: reranker) }
-        return try await present(Array(ranked.prefix(request.k)), query: query)
+        return SearchReport(results: try await present(Array(ranked.prefix(request.k)), query: query), pendingDocumentVectors: pending)
     }
 
     /// A hit's identity: the chunk (document, ordinal) or the whole document.

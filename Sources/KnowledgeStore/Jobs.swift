@@ -7,7 +7,11 @@ public typealias JobID = Int64
 /// CLI process on the same store) with a lease; a job whose holder died returns to the queue when its lease runs
 /// out, and runs again elsewhere (its document was never half-stored).
 public enum JobState: String, Sendable, Codable, CaseIterable {
-    case queued, extracting, embedding, done, failed
+    case queued, extracting, embedding
+    /// Phase one is done: the document is stored with its chunks and searchable (`documentID` is set); its
+    /// whole-document vector is being computed.
+    case documentVector = "document_vector"
+    case done, failed
 
     /// `done` or `failed`: nothing will move the job again.
     public var isFinished: Bool { self == .done || self == .failed }
@@ -24,7 +28,7 @@ public struct IngestJob: Sendable, Codable, Equatable {
     public var progress: Double
     /// Why it failed, in words a user can act on; nil unless `failed`.
     public var error: String?
-    /// The stored document once `done` (or the existing one an exact duplicate matched).
+    /// The stored document once searchable (`documentVector`) and `done` (or the existing one an exact duplicate matched).
     public var documentID: DocumentID?
     /// A note for a successful job, e.g. "unchanged: already stored as document 12".
     public var message: String?

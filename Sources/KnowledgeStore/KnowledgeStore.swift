@@ -60,8 +60,22 @@ public protocol KnowledgeStore: Sendable {
     func keywordSearch(
         collection: String, query: String, k: Int, target: SearchTarget, filter: SearchFilter
     ) async throws -> [SearchHit]
-    /// Every document vector of a collection, for near-duplicate clustering.
+    /// Every stored document vector of a collection, for near-duplicate clustering; documents still without one
+    /// are left out (see `pendingDocumentVectors`).
     func documentVectors(in collection: String) async throws -> [DocumentVector]
+
+    // MARK: Document vectors (ingestion's phase two)
+    //
+    // A document is stored with its chunks first, without its whole-document vector, so it is searchable at once; the
+    // vector follows in its own transaction. Workers that both compute it store it once.
+
+    /// Stores the vector of a document stored without one, in its own transaction, and returns true. A document
+    /// that has a vector already keeps it and false is returned, so two workers finishing the same document write it
+    /// once. Throws `documentNotFound` (the document was deleted or replaced meanwhile) and `dimensionMismatch`.
+    func setDocumentVector(id: DocumentID, vector: [Float]) async throws -> Bool
+    /// Documents without a document vector in `collection` (every collection when nil), counting only collections
+    /// whose `documentVectors` is on: the total, and the oldest `limit` of them.
+    func pendingDocumentVectors(in collection: String?, limit: Int) async throws -> PendingDocumentVectors
 
     // MARK: Ingestion jobs
     //

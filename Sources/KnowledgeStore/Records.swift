@@ -20,11 +20,14 @@ public struct CollectionSpec: Sendable, Codable, Equatable {
     /// Chunking settings used for every document of the collection.
     public var maxChunkTokens: Int
     public var overlapTokens: Int
+    /// Whether ingestion computes a whole-document vector (phase two) for each document: document-level vector
+    /// search and near-duplicates need it. Off saves the one long pass per document, for users who never deduplicate.
+    public var documentVectors: Bool
     public var createdAt: Date
 
     public init(
         name: String, model: String, dimensions: Int, vectorEncoding: VectorEncoding = .f32,
-        maxChunkTokens: Int = 512, overlapTokens: Int = 64, createdAt: Date = Date()
+        maxChunkTokens: Int = 512, overlapTokens: Int = 64, documentVectors: Bool = true, createdAt: Date = Date()
     ) {
         self.name = name
         self.model = model
@@ -32,7 +35,25 @@ public struct CollectionSpec: Sendable, Codable, Equatable {
         self.vectorEncoding = vectorEncoding
         self.maxChunkTokens = maxChunkTokens
         self.overlapTokens = overlapTokens
+        self.documentVectors = documentVectors
         self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, model, dimensions, vectorEncoding, maxChunkTokens, overlapTokens, documentVectors, createdAt
+    }
+
+    /// JSON written before `documentVectors` existed reads as on, the default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try c.decode(String.self, forKey: .name), model: try c.decode(String.self, forKey: .model),
+            dimensions: try c.decode(Int.self, forKey: .dimensions),
+            vectorEncoding: try c.decode(VectorEncoding.self, forKey: .vectorEncoding),
+            maxChunkTokens: try c.decode(Int.self, forKey: .maxChunkTokens),
+            overlapTokens: try c.decode(Int.self, forKey: .overlapTokens),
+            documentVectors: try c.decodeIfPresent(Bool.self, forKey: .documentVectors) ?? true,
+            createdAt: try c.decode(Date.self, forKey: .createdAt))
     }
 }
 
@@ -84,12 +105,13 @@ public struct NewDocument: Sendable, Equatable {
     public var pages: [PageSpan]
     /// Tokens in the whole text (the document vector covers at most the model's context).
     public var tokenCount: Int
-    /// One vector for the document's first tokens (up to 32,768): [D].
-    public var vector: [Float]
+    /// One vector for the document's first tokens (up to 32,768): [D]. Nil while it is not computed yet
+    /// (ingestion's phase two stores it later with `setDocumentVector`) or when the collection keeps none.
+    public var vector: [Float]?
 
     public init(
         collection: String, title: String, source: String, mediaType: String, contentHash: String, byteSize: Int,
-        metadata: [String: String] = [:], text: String, pages: [PageSpan] = [], tokenCount: Int, vector: [Float]
+        metadata: [String: String] = [:], text: String, pages: [PageSpan] = [], tokenCount: Int, vector: [Float]?
     ) {
         self.collection = collection
         self.title = title
@@ -143,11 +165,15 @@ public struct DocumentSummary: Sendable, Codable, Equatable {
     public var pageCount: Int
     public var chunkCount: Int
     public var tokenCount: Int
+    /// Whether the whole-document vector is stored; false while ingestion's phase two has not stored it (the
+    /// document is searchable by its chunks and keywords already) and in collections that keep none.
+    public var hasVector: Bool
     public var addedAt: Date
 
     public init(
         id: DocumentID, collection: String, title: String, source: String, mediaType: String, contentHash: String,
-        byteSize: Int, metadata: [String: String], pageCount: Int, chunkCount: Int, tokenCount: Int, addedAt: Date
+        byteSize: Int, metadata: [String: String], pageCount: Int, chunkCount: Int, tokenCount: Int, hasVector: Bool = true,
+        addedAt: Date
     ) {
         self.id = id
         self.collection = collection
@@ -160,6 +186,7 @@ public struct DocumentSummary: Sendable, Codable, Equatable {
         self.pageCount = pageCount
         self.chunkCount = chunkCount
         self.tokenCount = tokenCount
+        self.hasVector = hasVector
         self.addedAt = addedAt
     }
 }

@@ -45,3 +45,17 @@ public struct DocumentVector: Sendable, Equatable {
         self.vector = vector
     }
 }
+
+/// Documents stored without their document vector, in collections that keep document vectors: ingestion's phase
+/// two has not stored it yet (it is running, or a crash interrupted it and a restart will finish it).
+public struct PendingDocumentVectors: Sendable, Equatable {
+    /// How many documents wait, in all.
+    public var total: Int
+    /// The oldest of them (as many as asked for), oldest first.
+    public var documents: [DocumentSummary]
+
+    public init(total: Int, documents: [DocumentSummary]) {
+        self.total = total
+        self.documents = documents
+    }
+}

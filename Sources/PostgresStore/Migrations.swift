@@ -131,6 +131,17 @@ extension PostgresStore {
                 ADD COLUMN IF NOT EXISTS warnings jsonb NOT NULL DEFAULT '[]'
             """,
         ]),
+        // Ingestion in two phases: a document is stored searchable with its chunks first and its whole-document
+        // vector later (`setDocumentVector`). The vector columns were nullable from version 1 (one of the two is
+        // set), so a pending document is one with both NULL; the partial index finds them for the restart that
+        // finishes phase two. Collections gain `document_vectors` (on unless created with it off).
+        Migration(version: 4, name: "document vectors after the chunks", statements: [
+            "ALTER TABLE collections ADD COLUMN IF NOT EXISTS document_vectors boolean NOT NULL DEFAULT true",
+            """
+            CREATE INDEX IF NOT EXISTS documents_pending_vector ON documents (collection_id, id)
+            WHERE embedding IS NULL AND embedding_half IS NULL
+            """,
+        ]),
     ]
 
     /// Recomputes every document's `terms` and `term_count` from its title and text, 256 rows a round trip.

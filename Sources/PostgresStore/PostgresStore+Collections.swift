@@ -8,7 +8,9 @@ struct CollectionRow: Sendable {
     let spec: CollectionSpec
     var vectors: VectorIndex { VectorIndex(collectionID: id, dimensions: spec.dimensions, encoding: spec.vectorEncoding) }
 
-    static let columns = "id, name, model, dimensions, vector_encoding, max_chunk_tokens, overlap_tokens, created_at"
+    static let columns = """
+        id, name, model, dimensions, vector_encoding, max_chunk_tokens, overlap_tokens, document_vectors, created_at
+        """
 
     init(_ row: PostgresRow) throws {
         let r = row.makeRandomAccess()
@@ -24,6 +26,7 @@ struct CollectionRow: Sendable {
             vectorEncoding: encoding,
             maxChunkTokens: try r["max_chunk_tokens"].decode(Int.self),
             overlapTokens: try r["overlap_tokens"].decode(Int.self),
+            documentVectors: try r["document_vectors"].decode(Bool.self),
             createdAt: try r["created_at"].decode(Date.self))
     }
 }
@@ -63,9 +66,10 @@ extension PostgresStore {
             do {
                 rows = try await db.query("""
                     INSERT INTO collections
-                        (name, model, dimensions, vector_encoding, max_chunk_tokens, overlap_tokens, created_at)
+                        (name, model, dimensions, vector_encoding, max_chunk_tokens, overlap_tokens, document_vectors,
+                         created_at)
                     VALUES (\(spec.name), \(spec.model), \(spec.dimensions), \(spec.vectorEncoding.rawValue),
-                            \(spec.maxChunkTokens), \(spec.overlapTokens), \(spec.createdAt))
+                            \(spec.maxChunkTokens), \(spec.overlapTokens), \(spec.documentVectors), \(spec.createdAt))
                     RETURNING \(unescaped: CollectionRow.columns)
                     """, logger: logger).collect()
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -93,7 +97,7 @@ extension PostgresStore {
     public func collections() async throws -> [CollectionSummary] {
         let rows = try await rows("""
             SELECT c.id, c.name, c.model, c.dimensions, c.vector_encoding, c.max_chunk_tokens, c.overlap_tokens,
-                   c.created_at, count(d.id) AS document_count, coalesce(sum(d.chunk_count), 0)::bigint AS chunk_count
+                   c.document_vectors, c.created_at, count(d.id) AS document_count, coalesce(sum(d.chunk_count), 0)::bigint AS chunk_count
             FROM collections c LEFT JOIN documents d ON d.collection_id = c.id
             GROUP BY c.id ORDER BY c.name
             """)

@@ -6,7 +6,8 @@ extension DocumentSummary {
     /// The `documents d JOIN collections c` columns a summary is read from.
     static let pgColumns = """
         d.id, c.name AS collection, d.title, d.source, d.media_type, d.content_hash, d.byte_size, d.metadata::text AS metadata,
-        d.page_count, d.chunk_count, d.token_count, d.added_at
+        d.page_count, d.chunk_count, d.token_count, (d.embedding IS NOT NULL OR d.embedding_half IS NOT NULL) AS has_vector,
+        d.added_at
         """
 
     init(pg row: PostgresRow) throws {
@@ -18,7 +19,7 @@ extension DocumentSummary {
             byteSize: try r["byte_size"].decode(Int.self),
             metadata: try MetadataJSON.decode(try r["metadata"].decode(String.self)),
             pageCount: try r["page_count"].decode(Int.self), chunkCount: try r["chunk_count"].decode(Int.self),
-            tokenCount: try r["token_count"].decode(Int.self), addedAt: try r["added_at"].decode(Date.self))
+            tokenCount: try r["token_count"].decode(Int.self), hasVector: try r["has_vector"].decode(Bool.self), addedAt: try r["added_at"].decode(Date.self))
     }
 }
 
@@ -47,7 +48,7 @@ extension PostgresStore {
             // FOR SHARE: a concurrent deleteCollection waits for this transaction instead of racing it.
             let collection = try await Self.requireCollection(named: document.collection, on: db, logger: logger, lock: true)
             let d = collection.spec.dimensions
-            for vector in [document.vector] + chunks.map(\.vector) where vector.count != d {
+            for vector in (document.vector.map { [$0] } ?? []) + chunks.map(\.vector) where vector.count != d {
                 throw StoreError.dimensionMismatch(expected: d, got: vector.count)
             }
             if let replacing {
@@ -68,7 +69,7 @@ extension PostgresStore {
                     \(storable(document.mediaType)), \(document.contentHash), \(document.byteSize),
                     \(MetadataJSON.encode(document.metadata))::jsonb, \(storable(document.text)), \(pages)::jsonb,
                     \(document.pages.count), \(chunks.count), \(document.tokenCount),
-                    \(PgVector(document.vector))::vector\(unescaped: vectors.column == "embedding" ? "" : "::halfvec"),
+                    \(document.vector.map(PgVector.init))::vector\(unescaped: vectors.column == "embedding" ? "" : "::halfvec"),
                     \(terms.literal)::tsvector, \(terms.termCount))
                 RETURNING d.id, d.added_at
                 """, logger: logger).collect()
@@ -85,7 +86,7 @@ extension PostgresStore {
                 source: storable(document.source), mediaType: storable(document.mediaType),
                 contentHash: document.contentHash, byteSize: document.byteSize,
                 metadata: document.metadata.mapValues(storable), pageCount: document.pages.count,
-                chunkCount: chunks.count, tokenCount: document.tokenCount, addedAt: try r["added_at"].decode(Date.self))
+                chunkCount: chunks.count, tokenCount: document.tokenCount, hasVector: document.vector != nil, addedAt: try r["added_at"].decode(Date.self))
         }
     }
 

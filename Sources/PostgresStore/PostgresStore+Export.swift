@@ -26,7 +26,7 @@ extension PostgresStore {
                 metadata: try MetadataJSON.decode(try r["metadata"].decode(String.self)),
                 text: try r["text"].decode(String.self),
                 pages: try JSONDecoder().decode([PageSpan].self, from: Data(try r["pages"].decode(String.self).utf8)),
-                tokenCount: try r["token_count"].decode(Int.self), vector: try r["vector"].decode(PgVector.self).values)
+                tokenCount: try r["token_count"].decode(Int.self), vector: try r["vector"].decode(PgVector?.self)?.values)
             let chunks = try await db.query("""
                 SELECT text, start_offset, end_offset, page, token_count, text_hash,
                        coalesce(embedding, embedding_half::vector) AS vector

@@ -47,6 +47,8 @@ extension PostgresStore {
             sql += "1 - (\(stored) <=> $1::vector) AS score FROM "
             sql += target == .chunks ? "chunks k JOIN documents d ON d.id = k.document_id" : "documents d"
             sql += " WHERE \(v.predicate(t))"
+            // A document whose vector phase two has not stored yet has none to rank by.
+            if target == .documents { sql += " AND \(stored) IS NOT NULL" }
             var binds = PostgresBindings()
             binds.append(PgVector(query))
             Self.appendFilter(filter, to: &sql, binds: &binds)
@@ -113,7 +115,8 @@ extension PostgresStore {
     public func documentVectors(in collection: String) async throws -> [DocumentVector] {
         try await inCollection(collection) { id in """
             SELECT d.id, coalesce(d.embedding, d.embedding_half::vector) AS vector
-            FROM documents d WHERE d.collection_id = \(id) ORDER BY d.id
+            FROM documents d
+            WHERE d.collection_id = \(id) AND (d.embedding IS NOT NULL OR d.embedding_half IS NOT NULL) ORDER BY d.id
             """ }.map { row in
             let r = row.makeRandomAccess()
             return DocumentVector(documentID: try r["id"].decode(Int64.self), vector: try r["vector"].decode(PgVector.self).values)

@@ -6,7 +6,7 @@ import KnowledgeStore
 enum Rows {
     static let documentColumns = """
         id, collection, title, source, media_type, content_hash, byte_size, metadata, page_count, chunk_count,
-        token_count, added_at
+        token_count, vector IS NOT NULL AS has_vector, added_at
         """
     static let chunkColumns = "id, document_id, ordinal, text, start_offset, end_offset, page, token_count"
     static let jobColumns = """
@@ -27,7 +27,7 @@ enum Rows {
         return CollectionSpec(
             name: row["name"], model: row["model"], dimensions: row["dimensions"], vectorEncoding: encoding,
             maxChunkTokens: row["max_chunk_tokens"], overlapTokens: row["overlap_tokens"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            documentVectors: row["document_vectors"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 
     static func document(_ row: Row) throws -> DocumentSummary {
@@ -35,7 +35,7 @@ enum Rows {
             id: row["id"], collection: row["collection"], title: row["title"], source: row["source"],
             mediaType: row["media_type"], contentHash: row["content_hash"], byteSize: row["byte_size"],
             metadata: try decodeMetadata(row["metadata"]), pageCount: row["page_count"], chunkCount: row["chunk_count"],
-            tokenCount: row["token_count"], addedAt: Date(timeIntervalSince1970: row["added_at"]))
+            tokenCount: row["token_count"], hasVector: row["has_vector"], addedAt: Date(timeIntervalSince1970: row["added_at"]))
     }
 
     static func chunk(_ row: Row) -> StoredChunk {

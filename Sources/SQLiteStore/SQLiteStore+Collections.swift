@@ -14,11 +14,12 @@ extension SQLiteStore {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO collections (name, model, dimensions, vector_encoding, max_chunk_tokens, overlap_tokens, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO collections (name, model, dimensions, vector_encoding, max_chunk_tokens, overlap_tokens,
+                                             document_vectors, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [spec.name, spec.model, spec.dimensions, spec.vectorEncoding.rawValue, spec.maxChunkTokens,
-                            spec.overlapTokens, spec.createdAt.timeIntervalSince1970])
+                            spec.overlapTokens, spec.documentVectors, spec.createdAt.timeIntervalSince1970])
             // A fresh stamp, so no index cached for an earlier collection of this name passes for current.
             _ = try Schema.bumpGeneration(db, collection: spec.name)
             return spec

@@ -20,7 +20,7 @@ extension SQLiteStore {
             // 1. Check everything before writing anything.
             let (spec, _) = try Self.requireCollection(db, document.collection)
             let d = spec.dimensions
-            guard document.vector.count == d else { throw StoreError.dimensionMismatch(expected: d, got: document.vector.count) }
+            if let v = document.vector, v.count != d { throw StoreError.dimensionMismatch(expected: d, got: v.count) }
             if let bad = chunks.first(where: { $0.vector.count != d }) {
                 throw StoreError.dimensionMismatch(expected: d, got: bad.vector.count)
             }
@@ -38,7 +38,7 @@ extension SQLiteStore {
 
             // 3. The document, its metadata pairs and its keyword row.
             let addedAt = Date()
-            let blob = VectorCodec.encode(document.vector, as: spec.vectorEncoding)
+            let blob = document.vector.map { VectorCodec.encode($0, as: spec.vectorEncoding) }
             try Self.insertUnique(collection: spec.name, source: document.source) {
                 try db.execute(
                     sql: """
@@ -79,7 +79,7 @@ extension SQLiteStore {
                 id: id, collection: spec.name, title: document.title, source: document.source, mediaType: document.mediaType,
                 contentHash: document.contentHash, byteSize: document.byteSize, metadata: document.metadata,
                 pageCount: document.pages.count, chunkCount: chunks.count, tokenCount: document.tokenCount,
-                addedAt: Date(timeIntervalSince1970: addedAt.timeIntervalSince1970))
+                hasVector: blob != nil, addedAt: Date(timeIntervalSince1970: addedAt.timeIntervalSince1970))
             return (summary, change)
         }
         apply(change)
@@ -207,11 +207,12 @@ extension SQLiteStore {
                             index.append(VectorBlock(dimensions: index.dimensions, encoding: index.encoding,
                                                      documentIDs: [id], itemIDs: [id], blobs: [blob]))
                         }
-                    case .chunks:
+                    case .chunks where !change.chunkIDs.isEmpty:
                         index.append(VectorBlock(
                             dimensions: index.dimensions, encoding: index.encoding,
                             documentIDs: Array(repeating: id, count: change.chunkIDs.count), itemIDs: change.chunkIDs,
                             blobs: change.chunkBlobs))
+                    case .chunks: break  // a document vector stored later (phase two) adds no chunk rows
                     }
                 }
                 index.generation = change.generation.after

@@ -18,7 +18,7 @@ extension SQLiteStore {
                 collection: row["collection"], title: row["title"], source: row["source"], mediaType: row["media_type"],
                 contentHash: row["content_hash"], byteSize: row["byte_size"], metadata: try Rows.decodeMetadata(row["metadata"]),
                 text: row["text"], pages: try Rows.decodePages(row["pages"]), tokenCount: row["token_count"],
-                vector: try VectorCodec.decode(row["vector"], as: encoding, dimensions: dimensions))
+                vector: try (row["vector"] as Data?).map { try VectorCodec.decode($0, as: encoding, dimensions: dimensions) })
             let chunks = try Row.fetchAll(db, sql: """
                 SELECT text, start_offset, end_offset, page, token_count, text_hash, vector FROM chunks
                 WHERE document_id = ? ORDER BY ordinal

@@ -89,7 +89,7 @@ extension SQLiteStore {
     public func documentVectors(in collection: String) async throws -> [DocumentVector] {
         try await read { db in
             let (spec, _) = try Self.requireCollection(db, collection)
-            return try Row.fetchAll(db, sql: "SELECT id, vector FROM documents WHERE collection = ? ORDER BY id",
+            return try Row.fetchAll(db, sql: "SELECT id, vector FROM documents WHERE collection = ? AND vector IS NOT NULL ORDER BY id",
                                     arguments: [collection]).map { row in
                 DocumentVector(documentID: row["id"],
                                vector: try VectorCodec.decode(row["vector"], as: spec.vectorEncoding, dimensions: spec.dimensions))
@@ -117,8 +117,9 @@ extension SQLiteStore {
             WHERE d.collection = ? ORDER BY c.document_id, c.ordinal
             """)
         case .documents: (
-            "SELECT count(*) FROM documents WHERE collection = ?",
-            "SELECT id AS document_id, id, vector FROM documents WHERE collection = ? ORDER BY id")
+            // Documents whose vector phase two has not stored yet are not in the index until it does.
+            "SELECT count(*) FROM documents WHERE collection = ? AND vector IS NOT NULL",
+            "SELECT id AS document_id, id, vector FROM documents WHERE collection = ? AND vector IS NOT NULL ORDER BY id")
         }
         var index = VectorIndex(dimensions: spec.dimensions, encoding: spec.vectorEncoding, generation: generation)
         let n = try Int.fetchOne(db, sql: countSQL, arguments: [spec.name]) ?? 0

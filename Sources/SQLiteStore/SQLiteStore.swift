@@ -112,6 +112,11 @@ extension SQLiteStore {
         try await write { db in try db.execute(sql: sql) }
     }
 
+    /// Runs statements outside any transaction (where `PRAGMA foreign_keys` takes effect), to plant old schemas.
+    package func executeWithoutTransaction(sql: String) async throws {
+        do { try await pool.writeWithoutTransaction { db in try db.execute(sql: sql) } } catch { throw Self.translate(error) }
+    }
+
     /// The first column of every row of a query, as text.
     package func strings(sql: String) async throws -> [String] {
         try await write { db in try String.fetchAll(db, sql: sql) }

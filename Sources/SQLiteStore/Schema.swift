@@ -121,6 +121,52 @@ enum Schema {
                 ALTER TABLE jobs ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';  -- JSON array of strings
                 """)
         }
+        // v3: ingestion in two phases. A document is stored searchable with its chunks first and its whole-document
+        // vector later, so `documents.vector` may be NULL (pending). SQLite cannot drop a NOT NULL constraint, so
+        // the table is rebuilt (SQLite's "making other kinds of table schema changes" procedure, run by GRDB with
+        // foreign keys off and checked before commit): every row keeps its id, so chunks, metadata, jobs and the
+        // keyword rows (rowid = document id) still point at it, and the AUTOINCREMENT counter is carried over so
+        // ids of deleted documents are never handed out again. Collections gain `document_vectors` (1 = on).
+        m.registerMigration("v3") { db in
+            let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'documents'")
+            try db.execute(sql: """
+                CREATE TABLE documents_v3 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    collection TEXT NOT NULL REFERENCES collections(name) ON DELETE CASCADE,
+                    title TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    media_type TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    byte_size INTEGER NOT NULL,
+                    metadata TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    pages TEXT NOT NULL,
+                    page_count INTEGER NOT NULL,
+                    chunk_count INTEGER NOT NULL,
+                    token_count INTEGER NOT NULL,
+                    vector BLOB,                     -- NULL until phase two stores it, or for collections without
+                    added_at REAL NOT NULL);
+                INSERT INTO documents_v3 (id, collection, title, source, media_type, content_hash, byte_size, metadata, text,
+                                          pages, page_count, chunk_count, token_count, vector, added_at)
+                    SELECT id, collection, title, source, media_type, content_hash, byte_size, metadata, text,
+                           pages, page_count, chunk_count, token_count, vector, added_at FROM documents;
+                DROP TABLE documents;
+                ALTER TABLE documents_v3 RENAME TO documents;
+                CREATE UNIQUE INDEX documents_hash ON documents(collection, content_hash);
+                CREATE UNIQUE INDEX documents_source ON documents(collection, source);
+                CREATE INDEX documents_pending_vector ON documents(collection, id) WHERE vector IS NULL;
+                CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents BEGIN
+                    DELETE FROM document_fts WHERE rowid = old.id;
+                END;
+                ALTER TABLE collections ADD COLUMN document_vectors INTEGER NOT NULL DEFAULT 1;
+                """)
+            if let sequence {
+                try db.execute(sql: "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'documents'", arguments: [sequence])
+                if try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'documents'") == nil {
+                    try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('documents', ?)", arguments: [sequence])
+                }
+            }
+        }
         return m
     }()
 

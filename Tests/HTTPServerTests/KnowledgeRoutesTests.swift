@@ -124,6 +124,34 @@ struct KnowledgeRoutesTests {
         }
     }
 
+    @Test("document_vectors: false is kept and shown; whole-document search by meaning and duplicates then answer 409, and collections with vectors count the pending ones")
+    func documentVectorOption() async throws {
+        try await withKnowledgeServer { server in
+            let plain = try await server.post("/v1/kb/collections", json: ["name": "plain", "document_vectors": false])
+            #expect(plain.status == 201, "\(plain.text)")
+            #expect(plain.object["document_vectors"] as? Bool == false)
+            let full = try await server.post("/v1/kb/collections", json: ["name": "full"])
+            #expect(full.object["document_vectors"] as? Bool == true)
+            #expect(try await server.get("/v1/kb/collections/plain").object["document_vectors"] as? Bool == false)
+            for name in ["plain", "full"] {
+                let added = try await server.post("/v1/kb/collections/\(name)/documents", json: ["text": Self.notes, "title": "notes"])
+                #expect(added.status == 202)
+                let jobs = try await server.waitForJobs(name)
+                #expect(jobs.first?["state"] as? String == "done")
+                #expect(jobs.first?["document_id"] as? Int != nil)
+            }
+            let refused = try await server.post("/v1/kb/collections/plain/search", json: ["query": "tomatoes", "target": "documents", "mode": "vector"])
+            #expect(refused.status == 409 && refused.error["code"] as? String == "no_document_vectors", "\(refused.text)")
+            #expect(try await server.get("/v1/kb/collections/plain/duplicates").status == 409)
+            let keyword = try await server.post("/v1/kb/collections/plain/search", json: ["query": "tomatoes", "target": "documents", "mode": "keyword"])
+            #expect((keyword.object["data"] as? [[String: Any]])?.count == 1)
+            let found = try await server.post("/v1/kb/collections/full/search", json: ["query": "tomatoes", "target": "documents", "mode": "vector"])
+            #expect(found.object["pending_document_vectors"] as? Int == 0)
+            #expect((found.object["data"] as? [[String: Any]])?.count == 1)
+            #expect(try await server.get("/v1/kb/collections/full/duplicates").object["pending_document_vectors"] as? Int == 0)
+        }
+    }
+
     @Test("Errors come in OpenAI's shape with the right status")
     func errors() async throws {
         try await withKnowledgeServer { server in

@@ -137,7 +137,7 @@ struct JobQueueTests {
         }
         let added = outcomes.filter { if case .added = $0 { true } else { false } }
         #expect(added.count == 1, "\(outcomes.map(\.message))")
-        #expect(Set(outcomes.map(\.document.id)).count == 1)
+        #expect(Set(outcomes.map(\.document.id)).count == 1, "\(outcomes.map(\.message))")
         #expect(try await stores[0].documents(in: "cli", offset: 0, limit: 10).count == 1)
         for store in stores { await close(store) }
         await shared.cleanup()

@@ -146,7 +146,7 @@ struct DocumentContractTests {
             let a = try await store.addDocument(aDoc, chunks: aChunks, replacing: nil)
             let b = try await store.addDocument(bDoc, chunks: bChunks, replacing: nil)
             for target in SearchTarget.allCases {  // warm both caches
-                #expect(try await store.vectorSearch(collection: "docs", query: aDoc.vector, k: 10, target: target, filter: .none)
+                #expect(try await store.vectorSearch(collection: "docs", query: aDoc.vector!, k: 10, target: target, filter: .none)
                     .contains { $0.documentID == a.id })
             }
 
@@ -155,7 +155,7 @@ struct DocumentContractTests {
             await #expect(throws: StoreError.documentNotFound(a.id)) { try await store.chunks(of: a.id) }
             await #expect(throws: StoreError.documentNotFound(a.id)) { try await store.deleteDocument(id: a.id) }
             for target in SearchTarget.allCases {
-                let hits = try await store.vectorSearch(collection: "docs", query: aDoc.vector, k: 10, target: target, filter: .none)
+                let hits = try await store.vectorSearch(collection: "docs", query: aDoc.vector!, k: 10, target: target, filter: .none)
                 #expect(Set(hits.map(\.documentID)) == [b.id])
                 let words = try await store.keywordSearch(collection: "docs", query: "apple berry", k: 10, target: target, filter: .none)
                 #expect(Set(words.map(\.documentID)) == [b.id])
@@ -189,8 +189,8 @@ struct DocumentContractTests {
             #expect(try await store.chunkVectors(forTextHashes: ["h-shared text"], in: "other").isEmpty)
 
             let vectors = try await store.documentVectors(in: "docs")
-            #expect(vectors == [DocumentVector(documentID: first.id, vector: d1.vector),
-                                DocumentVector(documentID: second.id, vector: d2.vector)])
+            #expect(vectors == [DocumentVector(documentID: first.id, vector: d1.vector!),
+                                DocumentVector(documentID: second.id, vector: d2.vector!)])
         }
     }
 }

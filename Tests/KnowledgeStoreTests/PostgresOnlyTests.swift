@@ -88,7 +88,7 @@ struct PostgresOnlyTests {
             let summary = try await store.addDocument(document, chunks: chunks, replacing: nil)
             let exported = try await store.exportDocument(id: summary.id)
             var expected = document
-            expected.vector = stored(document.vector, encoding)
+            expected.vector = stored(document.vector!, encoding)
             #expect(exported.document == expected)
             #expect(exported.chunks == chunks.map { var c = $0; c.vector = stored(c.vector, encoding); return c })
         }

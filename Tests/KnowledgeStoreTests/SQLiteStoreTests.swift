@@ -42,7 +42,7 @@ struct SQLiteStoreTests {
         _ = try await store.createCollection(Make.spec("c"))
         let (oldDoc, oldChunks) = Make.document("c", source: "a", chunkTexts: ["old one"], rng: &rng)
         let old = try await store.addDocument(oldDoc, chunks: oldChunks, replacing: nil)
-        _ = try await store.vectorSearch(collection: "c", query: oldDoc.vector, k: 5, target: .chunks, filter: .none)
+        _ = try await store.vectorSearch(collection: "c", query: oldDoc.vector!, k: 5, target: .chunks, filter: .none)
         // SQLite itself aborts the statement inserting the fourth chunk, after the document row, its metadata,
         // three chunks and their keyword rows are in (and the old version was deleted).
         try await store.execute(sql: """

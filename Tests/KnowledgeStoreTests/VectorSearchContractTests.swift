@@ -25,7 +25,7 @@ struct VectorSearchContractTests {
                 "vec", source: "s\(i)", chunkTexts: (0..<5).map { "doc \(i) chunk \($0)" }, metadata: metadata, d: d,
                 chunkVectors: chunkVectors, rng: &rng)
             corpus.docIDs.append(try await store.addDocument(doc, chunks: chunks, replacing: nil).id)
-            corpus.docVectors.append(doc.vector)
+            corpus.docVectors.append(doc.vector!)
             corpus.docMetadata.append(metadata)
             corpus.chunkVectors.append(chunkVectors)
         }

@@ -11,7 +11,7 @@ const PAGE_SIZE = 100;                       // documents fetched per request
 const MODE_LABELS = { hybrid: "Hybrid", vector: "Meaning", keyword: "Keywords" };
 const STATE_LABELS = {
   sending: "Sending", queued: "Queued", extracting: "Extracting text", embedding: "Embedding",
-  done: "Done", failed: "Failed",
+  document_vector: "Searchable · document vector", done: "Done", failed: "Failed",
 };
 
 const $ = (id) => document.getElementById(id);
@@ -397,7 +397,8 @@ function renderJobs() {
       parts.push(el("progress", {
         max: 100, value: percent, "aria-label": `Embedding ${job.file_name ?? "text"}`,
       }), el("span", { class: "small muted" }, `${percent}%`));
-    } else if (job.state === "queued" || job.state === "extracting" || job.state === "sending") {
+    } else if (job.state === "queued" || job.state === "extracting" || job.state === "sending"
+      || job.state === "document_vector") {
       parts.push(el("progress", { "aria-label": `${label} ${job.file_name ?? "text"}` }));
     }
     if (job.state === "failed") parts.push(el("p", { class: "job-error" }, job.error ?? "failed"));
@@ -432,7 +433,8 @@ async function poll() {
       if (now.state !== job.state) {
         if (now.state === "failed") announce(`${now.file_name} failed: ${now.error ?? "unknown reason"}`);
         else announce(`${now.file_name}: ${STATE_LABELS[now.state] ?? now.state}`);
-        anyFinished ||= finished(now);
+        // Searchable from phase two on: the document list shows it before its vector is done.
+        anyFinished ||= finished(now) || now.state === "document_vector";
       }
       state.jobs.set(job.id, now);
     }
@@ -593,9 +595,12 @@ async function findDuplicates(event) {
     const res = await api("GET",
       `v1/kb/collections/${enc(state.current.name)}/duplicates?threshold=${enc(threshold)}`);
     const clusters = res.clusters ?? [];
-    $("dup-summary").textContent = clusters.length === 0
+    const pending = res.pending_document_vectors
+      ? ` ${plural(res.pending_document_vectors, "document")} still waiting for a document vector, not compared yet.`
+      : "";
+    $("dup-summary").textContent = (clusters.length === 0
       ? `No near-duplicates at similarity ${res.threshold}.`
-      : `${plural(clusters.length, "group")} at similarity ${res.threshold} or more.`;
+      : `${plural(clusters.length, "group")} at similarity ${res.threshold} or more.`) + pending;
     $("clusters").replaceChildren(...clusters.map((cluster) => el("li", { class: "cluster" },
       el("p", { class: "small muted" }, `similarity ${formatScore(cluster.similarity)}`),
       el("ul", {}, cluster.documents.map((doc) => el("li", {},
