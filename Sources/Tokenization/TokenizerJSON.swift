@@ -11,6 +11,8 @@ enum TokenizerLimits {
 struct TokenizerJSON {
     let path: String
     let root: [String: Any]
+    /// The file's bytes, for readers that need exact key bytes (`rawVocabulary()`).
+    let data: Data
 
     init(url: URL) throws {
         path = url.path
@@ -23,6 +25,7 @@ struct TokenizerJSON {
                                            hint: "The file is not valid JSON; it may be a partial download or an HTML error page.")
         }
         self.root = root
+        self.data = data
     }
 
     func malformed(_ field: String, _ expected: String, _ hint: String = "Re-download tokenizer.json.") -> TokenizerError {
