@@ -6,7 +6,7 @@ extension SentencePieceBPETokenizer {
     /// tokenizer_config.json beside it, if any.
     /// - Throws: `TokenizerError` for malformed files and components Folio does not implement.
     public static func load(tokenizerJSON url: URL) throws -> SentencePieceBPETokenizer {
-        try SentencePieceBPETokenizer(file: TokenizerJSON(url: url), config: TokenizerConfigJSON(beside: url))
+        try SentencePieceBPETokenizer(file: TokenizerJSON(url: url, leavingOutModelTables: true), config: TokenizerConfigJSON(beside: url))
     }
 
     convenience init(file: TokenizerJSON, config: TokenizerConfigJSON) throws {
@@ -31,29 +31,27 @@ extension SentencePieceBPETokenizer {
         let normalizer = try Self.normalizer(file)
         try Self.checkDecoder(file)
         let pieces = try file.rawVocabulary()
-        var vocabulary: [ByteKey: Int32] = [:]
-        vocabulary.reserveCapacity(pieces.count)
-        for (bytes, id) in pieces { vocabulary[ByteKey(bytes)] = id }
+        let vocabulary = PieceIndex(pieces)
         let added = try file.addedTokens()
-        var names: [String: Int32] = [:]
-        for (bytes, id) in pieces { names[String(decoding: bytes, as: UTF8.self)] = id }
-        for t in added { names[t.content] = t.id }
+        var addedIDs: [String: Int32] = [:]
+        for t in added { addedIDs[t.content] = t.id }
+        let id = { (name: String) in addedIDs[name] ?? vocabulary.id(Array(name.utf8)) }
         try self.init(pieces: pieces, merges: try Self.mergeTable(try file.rawMerges(), vocabulary: vocabulary, source: path),
                       addedTokens: added, normalizer: normalizer, splitsAfterSpace: splits, byteFallback: model["byte_fallback"] as? Bool ?? false,
-                      unknownID: (model["unk_token"] as? String).flatMap { vocabulary[ByteKey(Array($0.utf8))] },
-                      postProcessor: try file.postProcessor(idOf: { names[$0] }),
-                      configured: (config.eos.flatMap { names[$0] }, config.bos.flatMap { names[$0] },
-                                   config.pad.flatMap { names[$0] } ?? file.padID),
+                      unknownID: (model["unk_token"] as? String).flatMap(id), postProcessor: try file.postProcessor(idOf: id),
+                      configured: (config.eos.flatMap(id), config.bos.flatMap(id), config.pad.flatMap(id) ?? file.padID),
                       source: path)
     }
 
     /// Merge pairs in rank order as a table of ids, looked up by exact bytes (the pieces `a`, `b` and `a + b`).
-    static func mergeTable(_ merges: [(left: [UInt8], right: [UInt8])], vocabulary: [ByteKey: Int32], source: String) throws -> MergeTable {
+    static func mergeTable(_ merges: [(left: [UInt8], right: [UInt8])], vocabulary: PieceIndex, source: String) throws -> MergeTable {
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(merges.count)
         for (rank, (left, right)) in merges.enumerated() {
-            guard let l = vocabulary[ByteKey(left)], let r = vocabulary[ByteKey(right)],
-                  let merged = vocabulary[ByteKey(left + right)] else {
+            let found = left.withUnsafeBufferPointer { a in
+                right.withUnsafeBufferPointer { b in (vocabulary.id(a), vocabulary.id(b), vocabulary.id(a, b)) }
+            }
+            guard let l = found.0, let r = found.1, let merged = found.2 else {
                 let merge = String(decoding: left, as: UTF8.self) + " " + String(decoding: right, as: UTF8.self)
                 throw TokenizerError.mergeNotInVocabulary(path: source, merge: merge, index: rank)
             }
@@ -135,9 +133,8 @@ extension SentencePieceBPETokenizer {
             return s.contains(" ") && s.allSatisfy(\.properties.isWhitespace) ? String(repeating: "\u{2581}", count: s.count) : t
         }
         let bytes = pieces.map { Array($0.utf8) }
-        var vocabulary: [ByteKey: Int32] = [:]
-        vocabulary.reserveCapacity(bytes.count)
-        for (i, b) in bytes.enumerated() where vocabulary.updateValue(Int32(i), forKey: ByteKey(b)) != nil {
+        let vocabulary = PieceIndex(bytes.enumerated().map { ($1, Int32($0)) })
+        for (i, b) in bytes.enumerated() where vocabulary.id(b) != Int32(i) {
             throw TokenizerError.duplicateToken(path: source, token: pieces[i], id: i)
         }
         var added: [AddedToken] = []
@@ -155,21 +152,20 @@ extension SentencePieceBPETokenizer {
 
     /// transformers' `generate_merges` with positions as scores: piece by piece in file order (the rank), each
     /// cut at every character boundary into two pieces of the vocabulary, longer left part first.
-    static func merges(pieces: [[UInt8]], vocabulary: [ByteKey: Int32]) -> MergeTable {
+    static func merges(pieces: [[UInt8]], vocabulary: PieceIndex) -> MergeTable {
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(pieces.count * 2)
         var rank: UInt64 = 0
         for (merged, piece) in pieces.enumerated() where piece.count >= 2 {
-            // Character starts after the first, last first: the longer left part ranks first.
-            var cut = piece.count - 1
-            while cut > 0 {
-                if piece[cut] & 0xC0 != 0x80, let l = vocabulary[ByteKey(Array(piece[..<cut]))],
-                   let r = vocabulary[ByteKey(Array(piece[cut...]))] {
+            piece.withUnsafeBufferPointer { p in
+                // Character starts after the first, last first: the longer left part ranks first.
+                for cut in stride(from: p.count - 1, to: 0, by: -1) where p[cut] & 0xC0 != 0x80 {
+                    guard let l = vocabulary.id(UnsafeBufferPointer(rebasing: p[..<cut])),
+                          let r = vocabulary.id(UnsafeBufferPointer(rebasing: p[cut...])) else { continue }
                     let key = MergeTable.key(l, r)
                     if table[key] == nil { table[key] = rank << 32 | UInt64(merged) }
                     rank += 1
                 }
-                cut -= 1
             }
         }
         return MergeTable(table)

@@ -20,6 +20,33 @@ extension TokenizerJSON {
         }
     }
 
+    /// `data` with the values of `model.vocab` and `model.merges` replaced by `{}` and `[]`.
+    static func withoutModelTables(_ data: Data, path: String) throws -> Data {
+        let cuts: [(Range<Int>, String)] = try data.withUnsafeBytes { raw in
+            var out: [(Range<Int>, String)] = []
+            for (key, empty) in [("vocab", "{}"), ("merges", "[]")] {
+                var s = JSONScanner(raw.bindMemory(to: UInt8.self), path: path)
+                try s.expect(0x7B)
+                guard try s.seekKey("model") else { continue }
+                try s.expect(0x7B)
+                guard try s.seekKey(key) else { continue }
+                let start = s.i
+                try s.skipValue(depth: 0)
+                out.append((start..<s.i, empty))
+            }
+            return out.sorted { $0.0.lowerBound < $1.0.lowerBound }
+        }
+        var out = Data()
+        var from = data.startIndex
+        for (range, empty) in cuts {
+            out += data[from..<data.startIndex + range.lowerBound]
+            out += Data(empty.utf8)
+            from = data.startIndex + range.upperBound
+        }
+        out += data[from...]
+        return out
+    }
+
     private func withModelField<T>(_ key: String, _ expected: String, _ body: (inout JSONScanner) throws -> T) throws -> T {
         try data.withUnsafeBytes { raw in
             var s = JSONScanner(raw.bindMemory(to: UInt8.self), path: path)
