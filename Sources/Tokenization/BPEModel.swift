@@ -8,8 +8,7 @@ import Foundation
 final class BPEModel: @unchecked Sendable {
     /// Id of each single byte's vocabulary entry; -1 when the vocabulary lacks it.
     let byteIDs: [Int32]                       // [256]
-    /// (left << 32 | right) -> (rank << 32 | merged id).
-    let merges: [UInt64: UInt64]
+    let merges: MergeTable
     /// Hugging Face `ignore_merges` (Llama 3): a word that is itself a token skips merging.
     let ignoreMerges: Bool
     /// Vocabulary by raw bytes, used only with `ignoreMerges`.
@@ -18,7 +17,7 @@ final class BPEModel: @unchecked Sendable {
     let unknownID: Int32?
     private let cache = WordCache(capacity: 200_000)
 
-    init(byteIDs: [Int32], merges: [UInt64: UInt64], ignoreMerges: Bool, wordIDs: [ByteKey: Int32], unknownID: Int32?) {
+    init(byteIDs: [Int32], merges: MergeTable, ignoreMerges: Bool, wordIDs: [ByteKey: Int32], unknownID: Int32?) {
         self.byteIDs = byteIDs
         self.merges = merges
         self.ignoreMerges = ignoreMerges
@@ -36,7 +35,7 @@ final class BPEModel: @unchecked Sendable {
         let key = ByteKey(word)
         if let hit = cache[key] { out += hit; return }
         if ignoreMerges, let id = wordIDs[key] { out.append(id); return }
-        let ids = word.count <= 48 ? mergeShort(word) : mergeLong(word)
+        let ids = merges.merge(initialSymbols(word))
         cache[key] = ids
         out += ids
     }
@@ -50,16 +49,35 @@ final class BPEModel: @unchecked Sendable {
         }
         return ids
     }
+}
+
+/// The merge list keyed by the ids of the two symbols, and the merge loop every BPE flavour shares
+/// (byte-level for Qwen3, SentencePiece-style with byte fallback for Gemma): Hugging Face's
+/// `Word::merge_all`, lowest rank first, ties to the leftmost pair.
+struct MergeTable: Sendable {
+    /// (left << 32 | right) -> (rank << 32 | merged id).
+    let table: [UInt64: UInt64]
+
+    init(_ table: [UInt64: UInt64]) { self.table = table }
+
+    /// The table key of the pair (left, right).
+    @inline(__always)
+    static func key(_ left: Int32, _ right: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+    }
 
     @inline(__always)
-    private func lookup(_ a: Int32, _ b: Int32) -> UInt64? {
-        merges[UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))]
+    private func lookup(_ a: Int32, _ b: Int32) -> UInt64? { table[Self.key(a, b)] }
+
+    /// `ids` after every applicable merge.
+    func merge(_ ids: [Int32]) -> [Int32] {
+        if ids.count < 2 || table.isEmpty { return ids }
+        return ids.count <= 48 ? mergeShort(ids) : mergeLong(ids)
     }
 
     /// Short words: keep the rank of every adjacent pair and rescan for the minimum (O(n²), n ≤ 48).
-    private func mergeShort(_ word: UnsafeBufferPointer<UInt8>) -> [Int32] {
-        var ids = initialSymbols(word)
-        if ids.count < 2 { return ids }
+    private func mergeShort(_ initial: [Int32]) -> [Int32] {
+        var ids = initial
         var pairs = [UInt64](repeating: .max, count: ids.count - 1)   // rank << 32 | merged id
         for k in 0..<pairs.count { pairs[k] = lookup(ids[k], ids[k + 1]) ?? .max }
         while true {
@@ -77,11 +95,10 @@ final class BPEModel: @unchecked Sendable {
     }
 
     /// Long words: a heap of candidate merges keyed by (rank, position) over a linked list of symbols,
-    /// skipping stale entries, as in Hugging Face's `Word::merge_all`.
-    private func mergeLong(_ word: UnsafeBufferPointer<UInt8>) -> [Int32] {
-        var ids = initialSymbols(word)
+    /// skipping stale entries, as in Hugging Face's `Word::merge_all` (O(n log n)).
+    private func mergeLong(_ initial: [Int32]) -> [Int32] {
+        var ids = initial
         let n = ids.count
-        if n < 2 { return ids }
         var prev = (0..<n).map { $0 - 1 }
         var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
         var alive = [Bool](repeating: true, count: n)

@@ -49,8 +49,7 @@ public final class BPETokenizer: Tokenizer {
             guard let left = vocabulary[a], let right = vocabulary[b], let merged = vocabulary[a + b] else {
                 throw TokenizerError.mergeNotInVocabulary(path: source, merge: "\(a) \(b)", index: rank)
             }
-            let key = UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
-            mergeTable[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged))
+            mergeTable[MergeTable.key(left, right)] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged))
         }
         var wordIDs: [ByteKey: Int32] = [:]
         if ignoreMerges {
@@ -65,7 +64,7 @@ public final class BPETokenizer: Tokenizer {
             offsets.append(Int32(bytes.count))
         }
         let unknownID = unknownToken.flatMap { vocabulary[$0] }
-        self.model = BPEModel(byteIDs: byteIDs, merges: mergeTable, ignoreMerges: ignoreMerges, wordIDs: wordIDs,
+        self.model = BPEModel(byteIDs: byteIDs, merges: MergeTable(mergeTable), ignoreMerges: ignoreMerges, wordIDs: wordIDs,
                               unknownID: unknownID)
         self.vocabularySize = size
         self.tokens = tokens

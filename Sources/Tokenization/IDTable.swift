@@ -6,6 +6,12 @@ struct IDTable {
     let ids: [String: Int32]
 
     init(vocabulary: [String: Int32], added: [AddedToken], source: String) throws {
+        try self.init(pieces: vocabulary.map { ($0.key, $0.value) }, added: added, source: source)
+    }
+
+    /// From (text, id) pairs: a vocabulary whose texts a `[String: Int32]` would merge (Swift compares
+    /// strings by canonical equivalence) keeps every id's own text. `ids` then holds one of each such group.
+    init(pieces vocabulary: [(String, Int32)], added: [AddedToken], source: String) throws {
         var maxID: Int32 = -1
         for (_, id) in vocabulary { maxID = max(maxID, id) }
         for t in added { maxID = max(maxID, t.id) }
@@ -22,7 +28,9 @@ struct IDTable {
             }
             tokens[Int(id)] = text
         }
-        var ids = vocabulary
+        var ids: [String: Int32] = [:]
+        ids.reserveCapacity(vocabulary.count + added.count)
+        for (text, id) in vocabulary { ids[text] = id }
         for t in added {
             if t.id < 0 { throw TokenizerError.idOutOfRange(path: source, token: t.content, id: Int(t.id), vocabularySize: size) }
             tokens[Int(t.id)] = t.content

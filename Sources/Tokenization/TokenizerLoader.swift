@@ -2,12 +2,19 @@ import Foundation
 
 /// Picks the tokenizer implementation a tokenizer.json needs.
 public enum TokenizerLoader {
-    /// Loads tokenizer.json as `BPETokenizer`, `WordPieceTokenizer` or `UnigramTokenizer` according to
-    /// `model.type`; eos/bos/pad names come from tokenizer_config.json in the same folder, when present.
+    /// Loads tokenizer.json as `BPETokenizer`, `SentencePieceBPETokenizer`, `WordPieceTokenizer` or
+    /// `UnigramTokenizer` according to `model.type`; a BPE model without a `ByteLevel` pre-tokenizer is
+    /// SentencePiece-style (Gemma). eos/bos/pad names come from tokenizer_config.json in the same folder, when present.
     /// - Throws: `TokenizerError.unsupportedModel` for WordLevel, and the loaders' errors.
     public static func load(tokenizerJSON url: URL) throws -> any Tokenizer {
-        let file = try TokenizerJSON(url: url)
+        // The model tables are left out first: SentencePiece BPE reads them from the bytes; the others parse again.
+        let lean = try TokenizerJSON(url: url, leavingOutModelTables: true)
         let config = TokenizerConfigJSON(beside: url)
+        if try lean.modelType == "BPE",
+           try !lean.components("pre_tokenizer", listKey: "pretokenizers").contains(where: { $0.0 == "ByteLevel" }) {
+            return try SentencePieceBPETokenizer(file: lean, config: config)
+        }
+        let file = try TokenizerJSON(url: url)
         switch try file.modelType {
         case "BPE": return try BPETokenizer(file: file, config: config)
         case "WordPiece": return try WordPieceTokenizer(file: file, config: config)
