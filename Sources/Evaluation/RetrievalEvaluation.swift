@@ -23,6 +23,8 @@ public enum RetrievalEvaluation {
         public var mode: Mode
         /// Text put before each query as it is, e.g. a sentence-transformers prompt; nil for none.
         public var queryPrefix: String?
+        /// Text put before each corpus document as it is embedded (e5's `passage: `); nil for none.
+        public var documentPrefix: String?
         /// A retrieval task for Folio's `Instruct: {task}\nQuery:{text}` query format; nil for none.
         public var instruction: String?
         /// Documents kept per query before scoring (100 covers Recall@100).
@@ -32,11 +34,12 @@ public enum RetrievalEvaluation {
         /// First-stage results the reranker reorders, when one is given.
         public var rerankDepth: Int
 
-        /// Vector mode, no query prefix or instruction, 100 documents a query, collection `eval`, 100 reranked.
-        public init(mode: Mode = .vector, queryPrefix: String? = nil, instruction: String? = nil, depth: Int = 100,
-                    collection: String = "eval", rerankDepth: Int = 100) {
+        /// Vector mode, no prompts or instruction, 100 documents a query, collection `eval`, 100 reranked.
+        public init(mode: Mode = .vector, queryPrefix: String? = nil, documentPrefix: String? = nil,
+                    instruction: String? = nil, depth: Int = 100, collection: String = "eval", rerankDepth: Int = 100) {
             self.mode = mode
             self.queryPrefix = queryPrefix
+            self.documentPrefix = documentPrefix
             self.instruction = instruction
             self.depth = depth
             self.collection = collection
@@ -76,7 +79,8 @@ public enum RetrievalEvaluation {
         progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in }
     ) async throws -> Report {
         let kb = KnowledgeBase(store: store, engine: embedder, configuration: .init(
-            model: modelPath, queryInstruction: options.instruction, queryPrefix: options.queryPrefix), reranker: reranker)
+            model: modelPath, queryInstruction: options.instruction, queryPrefix: options.queryPrefix,
+            documentPrefix: options.documentPrefix), reranker: reranker)
         let spec = try await kb.createCollection(name: options.collection)
         let judged = dataset.queries.filter { dataset.qrels[$0.id] != nil }
         let texts = dataset.documents.map(\.embeddingText)

@@ -25,7 +25,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "vector (exact cosine) or hybrid (the knowledge base's cosine and BM25 fusion).")
     var mode: RetrievalEvaluation.Mode = .vector
     @Option(help: "Embed queries as Instruct: TASK\\nQuery:TEXT (Qwen3-Embedding style).") var instruction: String?
-    @Flag(help: "Embed queries as they are, with no prompt or instruction.") var plainQueries = false
+    @Flag(help: "Embed queries and documents as they are, with no prompt or instruction.") var plainQueries = false
     @Option(help: "Use only the first N documents (and the queries judged against them), for quick runs.")
     var limitCorpus: Int?
     @Option(help: "Keep the collection in this data folder (default: a temporary one, deleted afterwards).")
@@ -49,6 +49,7 @@ struct EvalCommand: AsyncParsableCommand {
             let asConfigured = instruction == nil && !plainQueries
             let options = RetrievalEvaluation.Options(
                 mode: mode, queryPrefix: asConfigured ? defaults.queryPrefix : nil,
+                documentPrefix: plainQueries ? nil : defaults.documentPrefix,
                 instruction: plainQueries ? nil : instruction ?? defaults.queryInstruction, collection: collection,
                 rerankDepth: rerankDepth)
             var second: Reranker?

@@ -44,11 +44,15 @@ struct KBSearchCommand: AsyncParsableCommand {
             if json {
                 let object: [String: Any] = [
                     "query": query, "mode": mode.rawValue, "target": target.rawValue, "took_ms": ms,
-                    "pending_document_vectors": pending, "results": results.map(Self.jsonObject),
+                    "pending_document_vectors": pending, "query_truncated": report.queryTruncated,
+                    "results": results.map(Self.jsonObject),
                 ]
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
                 return
+            }
+            if report.queryTruncated {
+                print("note: the query is longer than \(KnowledgeBase.maxQueryScalars) characters; only its start was searched for")
             }
             if pending > 0 {
                 print("note: \(pending) document\(pending == 1 ? " is" : "s are") still waiting for a document vector; "

@@ -90,6 +90,8 @@ struct SearchResponseDTO: Encodable {
     var tookMs: Double
     /// Documents a whole-document search by meaning could not rank yet (their vector is still being computed).
     var pendingDocumentVectors: Int
+    /// Only the query's first `KnowledgeBase.maxQueryScalars` characters were searched for.
+    var queryTruncated: Bool
     var data: [HitDTO]
 }
 

@@ -34,6 +34,7 @@ extension Routes {
         let ms = Double((clock.now - start) / .microseconds(1)) / 1000
         return try KnowledgeJSON.response(SearchResponseDTO(
             mode: mode.rawValue, target: target.rawValue, reranked: body.rerank ?? false, tookMs: ms,
-            pendingDocumentVectors: report.pendingDocumentVectors, data: report.results.map(HitDTO.init)))
+            pendingDocumentVectors: report.pendingDocumentVectors, queryTruncated: report.queryTruncated,
+            data: report.results.map(HitDTO.init)))
     }
 }

@@ -16,11 +16,11 @@ public enum DocumentVectorOutcome: Sendable, Equatable {
 
 extension KnowledgeBase {
     /// The document vector of a text as a collection stores it: its first `documentVectorTokens` tokens (at most the
-    /// model's context) in one pass, the special suffix kept, cut to the collection's dimensions. [D]
+    /// model's context), after the model's document prompt, in one pass, the special suffix kept, cut to the collection's dimensions. [D]
     public func documentVector(of text: String, dimensions: Int) async throws -> [Float] {
         let limit = min(configuration.documentVectorTokens, engine.contextLength)
         let suffix = engine.encoder.specialSuffix
-        var ids = engine.encoder.ids(for: text)
+        var ids = documentTokens(text)
         if ids.count > limit { ids = Array(ids.prefix(limit - suffix.count)) + suffix }
         return try await engine.embed(
             tokenized: [ids], dimensions: dimensions == engine.dimension ? nil : dimensions, truncate: false)[0]

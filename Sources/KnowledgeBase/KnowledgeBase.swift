@@ -57,7 +57,8 @@ public final class KnowledgeBase: Sendable {
         guard (min(32, full)...full).contains(d) else {
             throw KnowledgeBaseError.badDimensions(requested: d, minimum: min(32, full), maximum: full)
         }
-        let limit = min(8192, engine.contextLength - engine.encoder.specialSuffix.count - 1)
+        // A chunk, its document prompt and the special tokens fit the model's context.
+        let limit = min(8192, engine.contextLength - engine.encoder.specialSuffix.count - 1 - documentPromptTokens)
         let maxChunkTokens = maxChunkTokens ?? min(512, limit)
         let overlapTokens = overlapTokens ?? min(64, maxChunkTokens / 8)
         guard (16...max(16, limit)).contains(maxChunkTokens), overlapTokens >= 0, overlapTokens * 2 < maxChunkTokens else {
@@ -80,12 +81,22 @@ public final class KnowledgeBase: Sendable {
 
     // MARK: Embedding helpers
 
-    /// Embeds texts as documents (no instruction), `embeddingBatchTokens` at a time, truncated to the model's
-    /// context, reporting the inputs done after each call: the vectors ingestion stores.
+    /// Embeds texts as documents (the model's document prompt, no instruction), `embeddingBatchTokens` at a time,
+    /// truncated to the model's context, reporting the inputs done after each call: the vectors ingestion stores.
     public func embedDocuments(
         _ texts: [String], dimensions: Int, progress: (Int, Int) -> Void = { _, _ in }
     ) async throws -> [[Float]] {
-        try await embedBatched(texts.map { engine.encoder.ids(for: $0) }, dimensions: dimensions, progress: progress)
+        try await embedBatched(texts.map(documentTokens), dimensions: dimensions, progress: progress)
+    }
+
+    /// The ids a chunk or document is embedded from: the configured document prompt, then the text.
+    public func documentTokens(_ text: String) -> [Int32] {
+        engine.encoder.ids(for: (configuration.documentPrefix ?? "") + text)
+    }
+
+    /// Tokens the document prompt adds to every chunk (0 for none).
+    var documentPromptTokens: Int {
+        configuration.documentPrefix.map { engine.encoder.ids(for: $0, raw: true).count } ?? 0
     }
 
     /// The ids a query is embedded from: the configured prefix, then the model's query instruction.

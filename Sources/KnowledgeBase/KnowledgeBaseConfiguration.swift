@@ -11,6 +11,9 @@ public struct KnowledgeBaseConfiguration: Sendable {
     public var queryInstruction: String?
     /// Text put before each query as it is (a sentence-transformers prompt such as e5's `query: `); nil for none.
     public var queryPrefix: String?
+    /// Text put before each chunk and each document as it is embedded (e5's `passage: `); nil for none. Stored texts
+    /// and token counts leave it out.
+    public var documentPrefix: String?
     /// Tokens of a document the document vector covers (Qwen3-Embedding's 32,768-token context), capped by
     /// the model's context.
     public var documentVectorTokens: Int
@@ -20,12 +23,14 @@ public struct KnowledgeBaseConfiguration: Sendable {
     public var embeddingBatchTokens: Int
 
     public init(
-        model: String, queryInstruction: String? = nil, queryPrefix: String? = nil, documentVectorTokens: Int = 32_768,
+        model: String, queryInstruction: String? = nil, queryPrefix: String? = nil, documentPrefix: String? = nil,
+        documentVectorTokens: Int = 32_768,
         extraction: ExtractionLimits = .init(), embeddingBatchTokens: Int = 8192
     ) {
         self.model = model
         self.queryInstruction = queryInstruction
         self.queryPrefix = queryPrefix
+        self.documentPrefix = documentPrefix
         self.documentVectorTokens = documentVectorTokens
         self.extraction = extraction
         self.embeddingBatchTokens = embeddingBatchTokens
@@ -37,11 +42,13 @@ public struct KnowledgeBaseConfiguration: Sendable {
         encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil
     }
 
-    /// The settings for the model `locator` (found on disk at `path`): its sentence-transformers query prompt when
-    /// its folder has one (e5's `query: `), else its query instruction. Every entry point builds its knowledge base
+    /// The settings for the model `locator` (found on disk at `path`): its sentence-transformers query and document
+    /// prompts when its folder has them (e5's `query: ` and `passage: `), else its query instruction. Every entry point builds its knowledge base
     /// this way, so `folio eval`, `folio kb search` and the server format queries alike.
     public static func forModel(_ locator: String, at path: String, encoder: InputEncoder) -> KnowledgeBaseConfiguration {
         let prompts = PromptConvention.of(modelPath: path, encoder: encoder)
-        return KnowledgeBaseConfiguration(model: locator, queryInstruction: prompts.queryTask, queryPrefix: prompts.queryPrefix)
+        return KnowledgeBaseConfiguration(
+            model: locator, queryInstruction: prompts.queryTask, queryPrefix: prompts.queryPrefix,
+            documentPrefix: prompts.documentPrefix)
     }
 }

@@ -82,11 +82,18 @@ public struct SearchReport: Sendable, Equatable {
     /// For `target: .documents` in `vector` or `hybrid` mode: documents still waiting for their document vector
     /// (ingestion's phase two); they are found by keywords only until it is stored. 0 otherwise.
     public var pendingDocumentVectors: Int
+    /// The query was longer than `KnowledgeBase.maxQueryScalars` and only its start was searched for.
+    public var queryTruncated = false
 }
 
 extension KnowledgeBase {
     /// Reciprocal-rank-fusion constant (Cormack et al. 2009).
     static let rrfK = 60.0
+
+    /// Unicode scalars of a query that search reads; a longer query is cut there and the report says so. Past any
+    /// model's context in tokens for most text (the vector side reads at most the context), and it keeps a
+    /// pasted book from holding the engine and the keyword index for seconds.
+    public static let maxQueryScalars = 16_384
 
     /// Searches a collection by meaning, keywords or both (see `searchReport`).
     public func search(_ request: SearchRequest) async throws -> [SearchResult] {
@@ -97,8 +104,10 @@ extension KnowledgeBase {
     /// ranking by meaning uses the documents whose vector is stored and says how many still wait for it; on a
     /// collection without document vectors it throws `noDocumentVectors`.
     public func searchReport(_ request: SearchRequest) async throws -> SearchReport {
-        let query = request.query.trimmingCharacters(in: .whitespacesAndNewlines)
+        var query = request.query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !query.isEmpty else { throw KnowledgeBaseError.emptyQuery }
+        let truncated = query.unicodeScalars.count > Self.maxQueryScalars
+        if truncated { query = String(String.UnicodeScalarView(query.unicodeScalars.prefix(Self.maxQueryScalars))) }
         guard (1...1000).contains(request.k) else {
             throw KnowledgeBaseError.badSearchParameter(name: "k", value: "\(request.k)", expected: "1 to 1000")
         }
@@ -141,7 +150,9 @@ extension KnowledgeBase {
             weights: (request.vectorWeight, request.keywordWeight)
         ).prefix(kept))
         if let reranker { ranked = try await rerank(ranked, query: query, with: reranker) }
-        return SearchReport(results: try await present(Array(ranked.prefix(request.k)), query: query), pendingDocumentVectors: pending)
+        return SearchReport(
+            results: try await present(Array(ranked.prefix(request.k)), query: query), pendingDocumentVectors: pending,
+            queryTruncated: truncated)
     }
 
     /// A hit's identity: the chunk (document, ordinal) or the whole document.

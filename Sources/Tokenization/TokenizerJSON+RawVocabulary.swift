@@ -215,7 +215,11 @@ struct JSONScanner {
                 try skipValue(depth: depth + 1)
             }
         default:
+            // A number, true, false or null. A stray closing bracket of the other kind (`[1}`) is no value: refuse it
+            // rather than return without moving (the caller's loop would never end).
+            let start = i
             while i < bytes.count, !Self.isSpace(bytes[i]), bytes[i] != 0x2C, bytes[i] != 0x7D, bytes[i] != 0x5D { i += 1 }
+            guard i > start else { throw error("a value") }
         }
     }
 }

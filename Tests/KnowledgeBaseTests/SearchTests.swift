@@ -23,6 +23,27 @@ struct SearchTests {
         for r in results { #expect(abs(r.score - dot(q, vectors[r.ordinal!])) < 1e-4) }
     }
 
+    @Test("A query past 16,384 characters is cut there, searched for by its start, and reported as cut")
+    func longQueryIsCut() async throws {
+        let (kb, folder) = try makeKnowledgeBase()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try await kb.createCollection(name: "notes", maxChunkTokens: 64, overlapTokens: 0)
+        _ = try await kb.ingest(.init(collection: "notes", fileName: "en.md", data: Data(sampleText.utf8)))
+        let filler = String(repeating: "zq ", count: 6_000)   // 18,000 characters, no stored word
+        let limit = KnowledgeBase.maxQueryScalars
+        let inside = try await kb.searchReport(SearchRequest(collection: "notes", query: "Longformer " + filler, k: 3, mode: .keyword))
+        #expect(inside.queryTruncated)
+        #expect(inside.results.first?.text.contains("Longformer") == true)
+        // The word past the cut is not searched for.
+        let past = try await kb.searchReport(SearchRequest(collection: "notes", query: filler + "Longformer", k: 3, mode: .keyword))
+        #expect(past.queryTruncated && past.results.isEmpty)
+        // At the limit nothing is cut, and hybrid search embeds the long query too.
+        let exact = String(repeating: "x", count: limit - 11) + " Longformer"
+        #expect(exact.unicodeScalars.count == limit)
+        let whole = try await kb.searchReport(SearchRequest(collection: "notes", query: exact, k: 3, mode: .hybrid))
+        #expect(!whole.queryTruncated && whole.results.contains { $0.text.contains("Longformer") })
+    }
+
     @Test("Keyword search finds English and Chinese words and marks them in the passage")
     func keywordsAndHighlights() async throws {
         let (kb, folder) = try makeKnowledgeBase()

@@ -54,6 +54,11 @@ func dot(_ a: [Float], _ b: [Float]) -> Double {
     zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
 }
 
+func cosine(_ a: [Float], _ b: [Float]) -> Double {
+    guard a.count == b.count, !a.isEmpty else { return 0 }
+    return dot(a, b) / (dot(a, a).squareRoot() * dot(b, b).squareRoot())
+}
+
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }

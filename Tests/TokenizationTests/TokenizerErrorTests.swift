@@ -46,6 +46,17 @@ struct TokenizerErrorTests {
         }
     }
 
+    @Test("Mismatched brackets before model.vocab are refused at once (the byte scanner once looped on them forever)")
+    func mismatchedBrackets() {
+        // The reliability suite's fuzz-tokenizer case 11 reduced: an array closed by "}" ahead of the model tables.
+        for broken in [#"{"added_tokens": [1}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#,
+                       #"{"added_tokens": {"a": [1, 2}}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#] {
+            let started = Date()
+            #expect(throws: TokenizerError.self) { try load(broken) }
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+    }
+
     @Test("Both merge forms load and give the same ids")
     func mergeForms() throws {
         let a = try load(bpe(vocab: byteVocab, merges: #"["a b", "ab b"]"#))

@@ -20,7 +20,7 @@ MODEL_DIR = os.path.join(ROOT, "Fixtures", "models", "qwen3-tiny-gqa2")
 INGESTION = os.path.join(ROOT, "Fixtures", "ingestion")
 
 # A job's state order: it may only move forward within one claim (attempt).
-STATE_RANK = {"queued": 0, "extracting": 1, "embedding": 2, "done": 3, "failed": 3}
+STATE_RANK = {"queued": 0, "extracting": 1, "embedding": 2, "document_vector": 3, "done": 4, "failed": 4}
 
 
 class Findings:

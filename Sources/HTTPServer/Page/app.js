@@ -561,6 +561,9 @@ async function search(event) {
     $("search-summary").textContent = hits.length === 0
       ? `No results (${how}).`
       : `${plural(hits.length, "result")} in ${Math.round(res.took_ms ?? 0)} ms (${how}).`;
+    if (res.query_truncated) {
+      $("search-summary").textContent += " The query was too long: only its first 16,384 characters were searched for.";
+    }
     $("results").replaceChildren(...hits.map(resultCard));
   } catch (error) {
     $("search-summary").textContent = "";
