@@ -52,7 +52,8 @@ struct KBSearchCommand: AsyncParsableCommand {
                 return
             }
             if report.queryTruncated {
-                print("note: the query is longer than \(KnowledgeBase.maxQueryScalars) characters; only its start was searched for")
+                print("note: the query is longer than the model's context or \(KnowledgeBase.maxQueryScalars) characters; "
+                    + "only its start was searched for")
             }
             if pending > 0 {
                 print("note: \(pending) document\(pending == 1 ? " is" : "s are") still waiting for a document vector; "

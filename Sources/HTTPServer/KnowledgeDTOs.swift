@@ -90,7 +90,7 @@ struct SearchResponseDTO: Encodable {
     var tookMs: Double
     /// Documents a whole-document search by meaning could not rank yet (their vector is still being computed).
     var pendingDocumentVectors: Int
-    /// Only the query's first `KnowledgeBase.maxQueryScalars` characters were searched for.
+    /// Only the query's start was searched for (past 16,384 characters, or past the model's context in tokens).
     var queryTruncated: Bool
     var data: [HitDTO]
 }

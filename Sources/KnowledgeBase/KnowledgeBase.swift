@@ -129,9 +129,12 @@ public final class KnowledgeBase: Sendable {
         return out
     }
 
-    /// Embeds one query with the model's query instruction.
-    func embedQuery(_ query: String, dimensions: Int) async throws -> [Float] {
-        try await engine.embed(tokenized: [queryTokens(query)], dimensions: cut(dimensions), truncate: true)[0]
+    /// Embeds one query with the model's query instruction; `truncated` when its tokens did not fit the model's
+    /// context and only the first ones were read.
+    func embedQuery(_ query: String, dimensions: Int) async throws -> (vector: [Float], truncated: Bool) {
+        let ids = queryTokens(query)
+        let vector = try await engine.embed(tokenized: [ids], dimensions: cut(dimensions), truncate: true)[0]
+        return (vector, ids.count > engine.contextLength)
     }
 
     /// nil when the collection keeps the full vector (no renormalisation needed beyond the engine's).

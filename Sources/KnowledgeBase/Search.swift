@@ -82,7 +82,8 @@ public struct SearchReport: Sendable, Equatable {
     /// For `target: .documents` in `vector` or `hybrid` mode: documents still waiting for their document vector
     /// (ingestion's phase two); they are found by keywords only until it is stored. 0 otherwise.
     public var pendingDocumentVectors: Int
-    /// The query was longer than `KnowledgeBase.maxQueryScalars` and only its start was searched for.
+    /// Only the query's start was searched for: it was longer than `KnowledgeBase.maxQueryScalars` characters, or
+    /// its tokens did not fit the model's context (the vector side read the first ones).
     public var queryTruncated = false
 }
 
@@ -106,7 +107,7 @@ extension KnowledgeBase {
     public func searchReport(_ request: SearchRequest) async throws -> SearchReport {
         var query = request.query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !query.isEmpty else { throw KnowledgeBaseError.emptyQuery }
-        let truncated = query.unicodeScalars.count > Self.maxQueryScalars
+        var truncated = query.unicodeScalars.count > Self.maxQueryScalars
         if truncated { query = String(String.UnicodeScalarView(query.unicodeScalars.prefix(Self.maxQueryScalars))) }
         guard (1...1000).contains(request.k) else {
             throw KnowledgeBaseError.badSearchParameter(name: "k", value: "\(request.k)", expected: "1 to 1000")
@@ -136,7 +137,9 @@ extension KnowledgeBase {
                 }
                 q = given
             } else {
-                q = try await embedQuery(query, dimensions: spec.dimensions)
+                let embedded = try await embedQuery(query, dimensions: spec.dimensions)
+                q = embedded.vector
+                truncated = truncated || embedded.truncated
             }
             vectorHits = try await store.vectorSearch(
                 collection: spec.name, query: q, k: depth, target: request.target, filter: request.filter)

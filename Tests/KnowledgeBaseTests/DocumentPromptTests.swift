@@ -20,7 +20,7 @@ struct DocumentPromptTests {
 
     static let folder = fixtures.appendingPathComponent("xlmr/mean")
 
-    @Test("Chunks and document vectors are embedded after passage:, queries after query:, and chunks leave room for the prompt")
+    @Test("Chunks and document vectors are embedded after passage:, queries after query:, chunks leave room for the prompt, and a query past the context is reported cut")
     func e5Prompts() async throws {
         let reference = try JSONDecoder().decode(
             Reference.self, from: Data(contentsOf: Self.folder.appendingPathComponent("reference.json")))
@@ -55,5 +55,15 @@ struct DocumentPromptTests {
         // Without the prompt the chunk vector would differ: the check above can fail.
         let plain = try embedder.embed([reference.documents[0].text])[0].vector
         #expect(cosine(plain, reference.documents[0].vector) < 0.9999)
+
+        // The fixture's context is 256 tokens: a 400-word query is embedded from its first tokens and reported cut.
+        let short = try await kb.searchReport(SearchRequest(collection: "e5", query: "library", k: 3, mode: .vector))
+        #expect(!short.queryTruncated && !short.results.isEmpty)
+        let long = String(repeating: "library opening hours ", count: 400)
+        #expect(kb.queryTokens(long).count > embedder.contextLength)
+        let cut = try await kb.searchReport(SearchRequest(collection: "e5", query: long, k: 3, mode: .vector))
+        #expect(cut.queryTruncated && !cut.results.isEmpty)
+        let keywordsOnly = try await kb.searchReport(SearchRequest(collection: "e5", query: long, k: 3, mode: .keyword))
+        #expect(!keywordsOnly.queryTruncated)  // keywords read all 8,800 characters
     }
 }

@@ -220,7 +220,11 @@ def upload(server, collection, name, data, content_type="application/octet-strea
 
 
 def create_collection(server, name):
+    """A fresh collection `name`; one left by an earlier run on the same database (names follow the seed) is deleted."""
     status, body = server.json("POST", "/v1/kb/collections", {"name": name})
+    if status == 409:
+        server.json("DELETE", f"/v1/kb/collections/{name}")
+        status, body = server.json("POST", "/v1/kb/collections", {"name": name})
     if status != 201:
         raise RuntimeError(f"creating collection {name}: {status} {body}")
 
@@ -312,7 +316,7 @@ class JobWatcher:
 
 
 def check_jobs(findings, part, jobs, attempts=1):
-    """Every job done, none failed, each run `attempts` times (claims), by as many holders as claims."""
+    """Every job done, none failed, each run `attempts` times (claims; an int, or a set of allowed counts)."""
     done = 0
     for jid, job in jobs.items():
         if job is None:
@@ -321,7 +325,8 @@ def check_jobs(findings, part, jobs, attempts=1):
             findings.fail(part, f"job {jid} ({job['file_name']}) is {job['state']}: {job.get('error')}")
         else:
             done += 1
-            if attempts is not None and job["attempts"] != attempts:
+            allowed = attempts if isinstance(attempts, (set, frozenset)) else {attempts}
+            if attempts is not None and job["attempts"] not in allowed:
                 findings.fail(part, f"job {jid} ({job['file_name']}) ran {job['attempts']} times, expected {attempts}")
     return done
 

@@ -562,7 +562,7 @@ async function search(event) {
       ? `No results (${how}).`
       : `${plural(hits.length, "result")} in ${Math.round(res.took_ms ?? 0)} ms (${how}).`;
     if (res.query_truncated) {
-      $("search-summary").textContent += " The query was too long: only its first 16,384 characters were searched for.";
+      $("search-summary").textContent += " The query was too long for the model: only its start was searched for.";
     }
     $("results").replaceChildren(...hits.map(resultCard));
   } catch (error) {
