@@ -37,11 +37,10 @@ public struct KnowledgeBaseConfiguration: Sendable {
         encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil
     }
 
-    /// The settings for the model `locator` (found on disk at `path`): its sentence-transformers query prompt when
-    /// its folder has one (e5's `query: `), else its query instruction. Every entry point builds its knowledge base
-    /// this way, so `folio eval`, `folio kb search` and the server format queries alike.
-    public static func forModel(_ locator: String, at path: String, encoder: InputEncoder) -> KnowledgeBaseConfiguration {
-        let prompts = PromptConvention.of(modelPath: path, encoder: encoder)
+    /// The settings for the model `locator` with its loaded embedder's `prompts`: the query prompt its files or family
+    /// ask for (e5's `query: `, nomic's `search_query: `), else its query instruction. Every entry point builds its
+    /// knowledge base this way, so `folio eval`, `folio kb search` and the server format queries alike.
+    public static func forModel(_ locator: String, prompts: PromptConvention) -> KnowledgeBaseConfiguration {
         return KnowledgeBaseConfiguration(model: locator, queryInstruction: prompts.queryTask, queryPrefix: prompts.queryPrefix)
     }
 }
