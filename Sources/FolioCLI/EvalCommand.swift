@@ -45,7 +45,7 @@ struct EvalCommand: AsyncParsableCommand {
             if let n = limitCorpus { set = set.limited(toDocuments: n) }
             let model = modelOptions.model, path = try await modelOptions.localPath()
             let embedder = try Embedder.load(path: path, configuration: .init(threads: modelOptions.threads))
-            let defaults = KnowledgeBaseConfiguration.forModel(model, at: path, encoder: embedder.encoder)
+            let defaults = KnowledgeBaseConfiguration.forModel(model, prompts: embedder.prompts)
             let asConfigured = instruction == nil && !plainQueries
             let options = RetrievalEvaluation.Options(
                 mode: mode, queryPrefix: asConfigured ? defaults.queryPrefix : nil,

@@ -15,10 +15,12 @@ struct InspectCommand: AsyncParsableCommand {
         try await reportingErrors {
             let local = try await ModelLocator.localPath(for: path)
             let d = try ModelLoader.load(path: local).description
-            let tokenizer = try InputEncoder.load(path: local).tokenizer
-            // sentence-transformers prompts (multilingual-e5: `query: `, `passage: `); GGUF files record none.
-            let prompts = (query: ModelPrompts.sentenceTransformersQueryPrompt(modelPath: local),
-                           document: ModelPrompts.sentenceTransformersDocumentPrompt(modelPath: local))
+            let inputEncoder = try InputEncoder.load(path: local)
+            let tokenizer = inputEncoder.tokenizer
+            // Prompts put before the text: sentence-transformers' (multilingual-e5: `query: `, `passage: `), else the
+            // family's (nomic-bert: `search_query: `, `search_document: `); Qwen3's instruction is not a prefix.
+            let convention = PromptConvention.of(modelPath: local, architecture: d.architecture, encoder: inputEncoder)
+            let prompts = (query: convention.queryPrefix, document: convention.documentPrefix)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

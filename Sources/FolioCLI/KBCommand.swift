@@ -37,7 +37,7 @@ func knowledgeBase(store: any KnowledgeStore, model: String, threads: Int?, load
     } catch {
         throw ValidationError("cannot load the model '\(model)': \(error); pass --model PATH to a .gguf file or model folder")
     }
-    let configuration = KnowledgeBaseConfiguration.forModel(model, at: path ?? model, encoder: embedder.encoder)
+    let configuration = KnowledgeBaseConfiguration.forModel(model, prompts: embedder.prompts)
     return KnowledgeBase(store: store, engine: embedder, configuration: configuration)
 }
 

@@ -84,7 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
                     if knowledge == nil {
                         let locator = FileManager.default.fileExists(atPath: spec.path)
                             ? URL(fileURLWithPath: spec.path).standardizedFileURL.path : spec.path
-                        knowledge = KnowledgeBaseConfiguration.forModel(locator, at: localPath, encoder: embedder.encoder)
+                        knowledge = KnowledgeBaseConfiguration.forModel(locator, prompts: embedder.prompts)
                     }
                     served.append(ServedModel(.embedder(embedder), names: Self.unique(names)))
                 case .reranker:

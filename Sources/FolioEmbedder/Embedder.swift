@@ -28,7 +28,8 @@ public final class Embedder: Sendable {
         self.model = (loaded.model as? Qwen3Model)?.using(precision: configuration.precision) ?? loaded.model
         self.encoder = InputEncoder(tokenizer: tokenizer, lastTokenPooling: loaded.model.pooling == .lastToken)
         self.configuration = configuration
-        self.prompts = PromptConvention.of(modelPath: loaded.description.path, encoder: encoder)
+        self.prompts = PromptConvention.of(modelPath: loaded.description.path, architecture: loaded.description.architecture,
+                                           encoder: encoder)
     }
 
     /// The precision the linear layers really run (bf16 falls back to f32 on CPUs without AVX-512 BF16

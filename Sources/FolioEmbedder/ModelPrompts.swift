@@ -2,19 +2,26 @@ import Foundation
 
 /// Prompts a model's own files ask for, so callers do not guess them per family.
 public enum ModelPrompts {
-    /// The query prompt of a sentence-transformers folder: `prompts[default_prompt_name]` or
-    /// `prompts["query"]` in `config_sentence_transformers.json`; nil when there is none (all-MiniLM-L6-v2, a
-    /// `.gguf` file).
+    /// The query prompt of a sentence-transformers folder: `prompts[default_prompt_name]`, `prompts["query"]` or
+    /// `prompts["search_query"]` (nomic) in `config_sentence_transformers.json`; nil when there is none
+    /// (all-MiniLM-L6-v2, a `.gguf` file).
     public static func sentenceTransformersQueryPrompt(modelPath: String) -> String? {
         guard let (prompts, defaultName) = sentenceTransformersPrompts(modelPath: modelPath) else { return nil }
-        return prompts[defaultName ?? "query"].flatMap { $0.isEmpty ? nil : $0 }
+        return (defaultName.flatMap { prompts[$0] } ?? prompts["query"] ?? prompts["search_query"]).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The document prompt of a sentence-transformers folder: `prompts["passage"]` (multilingual-e5's
-    /// `passage: `) or `prompts["document"]`; nil when there is none.
+    /// `passage: `), `prompts["document"]` or `prompts["search_document"]` (nomic); nil when there is none.
     public static func sentenceTransformersDocumentPrompt(modelPath: String) -> String? {
         guard let (prompts, _) = sentenceTransformersPrompts(modelPath: modelPath) else { return nil }
-        return (prompts["passage"] ?? prompts["document"]).flatMap { $0.isEmpty ? nil : $0 }
+        return (prompts["passage"] ?? prompts["document"] ?? prompts["search_document"]).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The prompts a model family requires whatever its files say, for GGUF files, which record none: nomic-bert
+    /// (nomic-embed-text v1 / v1.5) is trained with task prefixes, and its model card asks for `search_query: ` and
+    /// `search_document: ` in retrieval. nil for families without fixed prompts.
+    public static func familyPrompts(architecture: String) -> (query: String, document: String)? {
+        architecture == "nomic-bert" ? ("search_query: ", "search_document: ") : nil
     }
 
     /// `prompts` and `default_prompt_name` of `config_sentence_transformers.json`.
@@ -44,13 +51,16 @@ public struct PromptConvention: Sendable, Equatable {
         self.documentPrefix = documentPrefix
     }
 
-    /// The convention of the model at `modelPath`: its folder's sentence-transformers prompts when it has them, else
-    /// Qwen3-Embedding's default task for last-token pooling models (their GGUF files carry no prompts).
-    public static func of(modelPath: String, encoder: InputEncoder) -> PromptConvention {
-        let query = ModelPrompts.sentenceTransformersQueryPrompt(modelPath: modelPath)
+    /// The convention of the model at `modelPath` (of `architecture`, as ``ModelDescription`` names it): its folder's
+    /// sentence-transformers prompts when it has them, else its family's (nomic-bert's `search_query: ` and
+    /// `search_document: `), else Qwen3-Embedding's default task for last-token pooling models (their GGUF files carry
+    /// no prompts).
+    public static func of(modelPath: String, architecture: String, encoder: InputEncoder) -> PromptConvention {
+        let family = ModelPrompts.familyPrompts(architecture: architecture)
+        let query = ModelPrompts.sentenceTransformersQueryPrompt(modelPath: modelPath) ?? family?.query
         return PromptConvention(
             queryTask: query == nil && encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil, queryPrefix: query,
-            documentPrefix: ModelPrompts.sentenceTransformersDocumentPrompt(modelPath: modelPath))
+            documentPrefix: ModelPrompts.sentenceTransformersDocumentPrompt(modelPath: modelPath) ?? family?.document)
     }
 
     /// A query as this model reads it: `(prefix + text, task)` for the encoder's `ids(for:instruction:)`. A given

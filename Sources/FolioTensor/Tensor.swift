@@ -55,4 +55,13 @@ public struct Tensor: @unchecked Sendable {
         precondition(newShape.reduce(1, *) == elementCount, "reshape \(shape) -> \(newShape) changes the element count")
         return Tensor(shape: newShape, dtype: dtype, storage: storage, offset: offset)
     }
+
+    /// Rows `range` of a 2-D tensor as a view of the same bytes: [R, K] -> [range.count, K] (a fused projection's
+    /// parts, such as nomic-bert's q, k and v in `Wqkv`). Quantised rows hold whole blocks, so any row boundary works.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(shape.count == 2 && range.lowerBound >= 0 && range.upperBound <= shape[0],
+                     "rows \(range) of a tensor of shape \(shape)")
+        return Tensor(shape: [range.count, shape[1]], dtype: dtype, storage: storage,
+                      offset: offset + range.lowerBound * rowBytes)
+    }
 }

@@ -42,12 +42,12 @@ public struct KnowledgeBaseConfiguration: Sendable {
         encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil
     }
 
-    /// The settings for the model `locator` (found on disk at `path`): its sentence-transformers query and document
-    /// prompts when its folder has them (e5's `query: ` and `passage: `), else its query instruction. Every entry point builds its knowledge base
-    /// this way, so `folio eval`, `folio kb search` and the server format queries alike.
-    public static func forModel(_ locator: String, at path: String, encoder: InputEncoder) -> KnowledgeBaseConfiguration {
-        let prompts = PromptConvention.of(modelPath: path, encoder: encoder)
-        return KnowledgeBaseConfiguration(
+    /// The settings for the model `locator` with its loaded embedder's `prompts`: the query and document prompts its
+    /// files or family ask for (e5's `query: ` / `passage: `, nomic's `search_query: ` / `search_document: `), else its
+    /// query instruction. Every entry point builds its knowledge base this way, so `folio eval`, `folio kb search`
+    /// and the server format queries and documents alike.
+    public static func forModel(_ locator: String, prompts: PromptConvention) -> KnowledgeBaseConfiguration {
+        KnowledgeBaseConfiguration(
             model: locator, queryInstruction: prompts.queryTask, queryPrefix: prompts.queryPrefix,
             documentPrefix: prompts.documentPrefix)
     }

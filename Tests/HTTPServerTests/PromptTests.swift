@@ -45,6 +45,32 @@ struct PromptTests {
         }
     }
 
+    @Test("A nomic-bert GGUF gets search_query: and search_document: on /v1/embeddings, as llama.cpp embeds them; /info shows them")
+    func nomicPrompts() async throws {
+        struct NomicReference: Decodable {
+            struct Input: Decodable { let role: String; let text: String; let llama: [String: [Float]] }
+            let query_prefix: String
+            let document_prefix: String
+            let inputs: [Input]
+        }
+        let folder = fixtures.appendingPathComponent("nomic")
+        let reference = try JSONDecoder().decode(NomicReference.self, from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let embedder = try Embedder.load(path: folder.appendingPathComponent("nomic-f16.gguf").path)
+        try await LiveServer.with(models: [ServedModel(.embedder(embedder), names: ["nomic"])]) { server in
+            for role in ["query", "document"] {
+                let prefix = role == "query" ? reference.query_prefix : reference.document_prefix
+                let inputs = reference.inputs.filter { $0.role == role }
+                let bare = inputs.map { String($0.text.dropFirst(prefix.count)) }
+                let got = vectors(try await server.post("/v1/embeddings", json: ["input": bare, "input_type": role]))
+                #expect(got.count == inputs.count)
+                for (v, r) in zip(got, inputs) { #expect(cosine(v, r.llama["f16"] ?? []) >= 0.9999, "\(role) \(r.text.prefix(40))") }
+            }
+            let info = try await server.get("/info")
+            #expect(info.object["query_prompt"] as? String == "search_query: ")
+            #expect(info.object["document_prompt"] as? String == "search_document: ")
+        }
+    }
+
     @Test("Qwen3 queries get the instruction, documents nothing; /info shows the instruction")
     func qwen3Prompts() async throws {
         try await LiveServer.with { server in

@@ -62,4 +62,15 @@ struct DequantTests {
         #expect(Array(out[2048..<4096]) == Array(expected[0..<2048]))
         #expect(Array(out[4096...]) == Array(expected[4096..<6144]))
     }
+
+    @Test("A row view of a quantised tensor (nomic-bert's q, k, v in Wqkv) reads exactly those rows")
+    func rowView() throws {
+        let raw = try QuantFixtures.bytes("real_q6_k.bin")
+        let expected = try QuantFixtures.floats("real_q6_k.f32")
+        let storage = Storage(byteCount: raw.count)
+        raw.withUnsafeBytes { storage.base.copyMemory(from: $0.baseAddress!, byteCount: raw.count) }
+        let view = Tensor(shape: [4, 2048], dtype: .q6_K, storage: storage).rows(1 ..< 3)
+        #expect(view.shape == [2, 2048])
+        #expect(Ops.toFloats(view) == Array(expected[2048..<6144]))
+    }
 }

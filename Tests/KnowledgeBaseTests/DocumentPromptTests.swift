@@ -25,7 +25,7 @@ struct DocumentPromptTests {
         let reference = try JSONDecoder().decode(
             Reference.self, from: Data(contentsOf: Self.folder.appendingPathComponent("reference.json")))
         let embedder = try Embedder.load(path: Self.folder.path)
-        let configuration = KnowledgeBaseConfiguration.forModel(Self.folder.path, at: Self.folder.path, encoder: embedder.encoder)
+        let configuration = KnowledgeBaseConfiguration.forModel(Self.folder.path, prompts: embedder.prompts)
         #expect(configuration.documentPrefix == "passage: " && configuration.queryPrefix == "query: ")
         let (store, folder) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: folder) }

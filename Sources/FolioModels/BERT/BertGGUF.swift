@@ -26,21 +26,9 @@ extension BertConfig {
             throw ModelError.badConfiguration(key: key("attention.layer_norm_epsilon"), path: path,
                                               expected: "a number (1e-12 for BERT)")
         }
-        let pooling: Pooling
-        switch file.metadata[key("pooling_type")]?.int {
-        case nil, 1: pooling = .mean
-        case 2: pooling = .cls
-        case 3: pooling = .lastToken
-        case let other?:
-            throw ModelError.badConfiguration(key: key("pooling_type"), path: path,
-                                              expected: "1 (mean), 2 (cls) or 3 (last token); found \(other)")
-        }
+        let pooling = try keys.pooling()
         let maxPositions = try rows(.positionEmbedding)
-        let typeRows = try rows(.typeEmbedding)
-        if let count = file.metadata["tokenizer.ggml.token_type_count"]?.int, count != typeRows {
-            throw ModelError.badConfiguration(key: "tokenizer.ggml.token_type_count", path: path,
-                                              expected: "\(typeRows), the rows of \(BertWeightName.typeEmbedding.gguf); found \(count)")
-        }
+        let typeRows = try keys.tokenTypeRows(of: BertWeightName.typeEmbedding.gguf)
         var config = BertConfig(
             hiddenSize: try int("embedding_length"),
             intermediateSize: try int("feed_forward_length"),

@@ -72,6 +72,29 @@ struct GGUFKeys {
         guard let info = file.info(tensor) else { throw ModelError.missingWeight(name: tensor, path: file.path) }
         return info.shape.first ?? 0
     }
+
+    /// `{arch}.pooling_type` in llama.cpp's numbering (1 mean, 2 cls, 3 last token); a file without it gets mean
+    /// pooling, sentence-transformers' default. 0 (none) and 4 (rank) are refused.
+    func pooling() throws -> Pooling {
+        switch optionalInt("pooling_type") {
+        case nil, 1: return .mean
+        case 2: return .cls
+        case 3: return .lastToken
+        case let other?:
+            throw ModelError.badConfiguration(key: key("pooling_type"), path: file.path,
+                                              expected: "1 (mean), 2 (cls) or 3 (last token); found \(other)")
+        }
+    }
+
+    /// Rows of the token-type table `tensor`, checked against `tokenizer.ggml.token_type_count` when the file has it.
+    func tokenTypeRows(of tensor: String) throws -> Int {
+        let typeRows = try rows(of: tensor)
+        if let count = file.metadata["tokenizer.ggml.token_type_count"]?.int, count != typeRows {
+            throw ModelError.badConfiguration(key: "tokenizer.ggml.token_type_count", path: file.path,
+                                              expected: "\(typeRows), the rows of \(tensor); found \(count)")
+        }
+        return typeRows
+    }
 }
 
 func readJSONObject(_ url: URL) -> [String: Any]? {
