@@ -131,6 +131,39 @@ struct NomicBertTests {
     }
 }
 
+@Suite("nomic-bert variants Folio does not run are refused by key")
+struct NomicBertRefusalTests {
+    /// A copy of the fixture folder with config.json edited, in a temporary folder.
+    func edited(_ edit: (inout [String: Any]) -> Void) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("folio-nomic-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Nomic.model, to: dir)
+        let url = dir.appendingPathComponent("config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        edit(&config)
+        try JSONSerialization.data(withJSONObject: config).write(to: url)
+        return dir
+    }
+
+    @Test("MoE, pre-norm, biases and partial rotary give a configuration error naming the key",
+          arguments: [("moe_every_n_layers", "2"), ("prenorm", "true"), ("qkv_proj_bias", "true"), ("rotary_emb_fraction", "0.5"),
+                      ("activation_function", "\"gelu\"")])
+    func refused(_ key: String, _ json: String) throws {
+        let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
+        let dir = try edited { $0[key] = value }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let error = #expect(throws: ModelError.self) { try Embedder.load(path: dir.path) }
+        guard case let .badConfiguration(found, _, _)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(found == key)
+    }
+
+    @Test("The unchanged copy loads, so the refusals above come from the edited key")
+    func unchangedLoads() throws {
+        let dir = try edited { _ in }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try Embedder.load(path: dir.path).description.architecture == "nomic-bert")
+    }
+}
+
 @Suite("nomic-bert from the command line")
 struct NomicBertCLITests {
     @Test("folio inspect --json shows the family, rotary base and prompts of a GGUF file")
