@@ -83,7 +83,9 @@ public actor IngestQueue {
         let store = knowledgeBase.store
         while !Task.isCancelled {
             // A failed claim (database unavailable) is retried after the poll interval.
-            if let job = try? await store.claimJob(holder: configuration.holder, lease: configuration.leaseSeconds) {
+            // Only jobs of collections bound to this model: another server's model takes the others.
+            if let served = try? await knowledgeBase.boundCollectionNames(),
+               let job = try? await store.claimJob(holder: configuration.holder, lease: configuration.leaseSeconds, in: served) {
                 await JobRun(job: job, knowledgeBase: knowledgeBase, configuration: configuration).run()
                 continue
             }

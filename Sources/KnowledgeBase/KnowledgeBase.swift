@@ -69,6 +69,13 @@ public final class KnowledgeBase: Sendable {
             maxChunkTokens: maxChunkTokens, overlapTokens: overlapTokens, documentVectors: documentVectors))
     }
 
+    /// Names of the collections bound to this model (the jobs this knowledge base can run).
+    public func boundCollectionNames() async throws -> Set<String> {
+        Set(try await store.collections().map(\.spec).filter {
+            Self.modelName(of: $0.model) == modelName && $0.dimensions <= engine.dimension
+        }.map(\.name))
+    }
+
     /// The collection, checked to be bound to this model.
     public func boundCollection(_ name: String) async throws -> CollectionSpec {
         guard let spec = try await store.collection(named: name) else { throw StoreError.collectionNotFound(name) }

@@ -89,8 +89,9 @@ public protocol KnowledgeStore: Sendable {
     func enqueueJob(collection: String, fileName: String, payload: Data, metadata: [String: String]) async throws -> IngestJob
     /// Atomically takes the oldest job that is queued, or unfinished with an expired lease, for `holder`: its state
     /// becomes `extracting` with progress 0, its lease runs `lease` seconds from now, `attempts` grows by 1.
-    /// Nil when there is none.
-    func claimJob(holder: String, lease: TimeInterval) async throws -> IngestJob?
+    /// Only jobs of `collections` are taken when it is given (a server takes the jobs of the collections bound to
+    /// its model, and leaves the others to the servers of theirs). Nil when there is none.
+    func claimJob(holder: String, lease: TimeInterval, in collections: Set<String>?) async throws -> IngestJob?
     /// Extends `holder`'s lease on a job to `lease` seconds from now. Throws `leaseLost` when another worker holds
     /// it or it has finished, `jobNotFound` when it is gone.
     func renewJobLease(id: JobID, holder: String, lease: TimeInterval) async throws
@@ -108,4 +109,11 @@ public protocol KnowledgeStore: Sendable {
     func pendingJobs() async throws -> [IngestJob]
     /// The uploaded bytes and metadata of a job; nil once the job has finished (payloads are dropped then).
     func jobPayload(id: JobID) async throws -> (data: Data, metadata: [String: String])?
+}
+
+extension KnowledgeStore {
+    /// `claimJob(holder:lease:in:)` over every collection.
+    public func claimJob(holder: String, lease: TimeInterval) async throws -> IngestJob? {
+        try await claimJob(holder: holder, lease: lease, in: nil)
+    }
 }

@@ -48,14 +48,18 @@ extension PostgresStore {
 
     /// `FOR UPDATE SKIP LOCKED`: servers claiming at once each lock a different row instead of waiting for (or
     /// taking) the same one. Lease times are the database's clock, so servers' clocks need not agree.
-    public func claimJob(holder: String, lease: TimeInterval) async throws -> IngestJob? {
-        try await rows("""
+    public func claimJob(holder: String, lease: TimeInterval, in collections: Set<String>?) async throws -> IngestJob? {
+        if collections?.isEmpty == true { return nil }
+        let names = collections.map { Array($0).sorted() }
+        return try await rows("""
             WITH claimed AS (
                 UPDATE jobs SET holder = \(holder), lease_expires_at = clock_timestamp() + make_interval(secs => \(lease)),
                     attempts = attempts + 1, state = 'extracting', progress = 0, updated_at = clock_timestamp()
                 WHERE id = (
                     SELECT id FROM jobs
                     WHERE state NOT IN ('done', 'failed') AND (holder IS NULL OR lease_expires_at < clock_timestamp())
+                        AND (\(names == nil) OR collection_id IN (
+                            SELECT id FROM collections WHERE name = ANY(\(names ?? []))))
                     ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
                 RETURNING *)
             SELECT \(unescaped: IngestJob.pgColumns) FROM claimed j JOIN collections c ON c.id = j.collection_id

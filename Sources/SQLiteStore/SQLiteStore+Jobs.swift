@@ -22,12 +22,17 @@ extension SQLiteStore {
 
     /// GRDB's `write` opens an IMMEDIATE transaction: the claim takes SQLite's write lock before it reads, so two
     /// processes on one file cannot both see the same job as free.
-    public func claimJob(holder: String, lease: TimeInterval) async throws -> IngestJob? {
-        try await write { db in
+    public func claimJob(holder: String, lease: TimeInterval, in collections: Set<String>?) async throws -> IngestJob? {
+        if collections?.isEmpty == true { return nil }
+        return try await write { db in
             let now = Date().timeIntervalSince1970
+            let names = collections.map { Array($0).sorted() } ?? []
+            let only = collections == nil ? "" : " AND collection IN (\(names.map { _ in "?" }.joined(separator: ", ")))"
+            let arguments: [any DatabaseValueConvertible] = [JobState.done.rawValue, JobState.failed.rawValue, now] + names
             guard let id = try Int64.fetchOne(db, sql: """
-                SELECT id FROM jobs WHERE state NOT IN (?, ?) AND (holder IS NULL OR lease_expires_at < ?) ORDER BY id LIMIT 1
-                """, arguments: [JobState.done.rawValue, JobState.failed.rawValue, now])
+                SELECT id FROM jobs WHERE state NOT IN (?, ?) AND (holder IS NULL OR lease_expires_at < ?)\(only)
+                ORDER BY id LIMIT 1
+                """, arguments: StatementArguments(arguments))
             else { return nil }
             try db.execute(
                 sql: """

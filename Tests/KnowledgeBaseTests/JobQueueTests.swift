@@ -1,3 +1,4 @@
+import FolioEmbedder
 import Foundation
 import KnowledgeBase
 import KnowledgeStore
@@ -88,6 +89,50 @@ struct JobQueueTests {
         #expect(Set(copies.compactMap(\.documentID)).count == 1, "the three copies name one document")
         #expect(copies.filter { $0.message?.hasPrefix("unchanged") == true }.count == 2, "\(copies.map { ($0.message, $0.documentID) })")
         for store in stores { await close(store) }
+        await shared.cleanup()
+    }
+
+    @Test("Queues of two models on one store each run the jobs of their own collections, and none fails",
+          arguments: SharedTestStore.Kind.allCases)
+    func twoModels(kind: SharedTestStore.Kind) async throws {
+        let shared = try await SharedTestStore.make(kind)
+        let e5Folder = fixtures.appendingPathComponent("xlmr/mean").path
+        let e5 = try Embedder.load(path: e5Folder)
+        let qwenQueue = IngestQueue(knowledgeBase: tinyKnowledgeBase(try shared.open()), configuration: testLease)
+        let e5Queue = IngestQueue(
+            knowledgeBase: KnowledgeBase(store: try shared.open(), engine: e5,
+                                         configuration: .forModel(e5Folder, prompts: e5.prompts)),
+            configuration: testLease)
+        _ = try await qwenQueue.knowledgeBase.createCollection(name: "qwen")
+        _ = try await e5Queue.knowledgeBase.createCollection(name: "e5")
+        // The uploads alternate, so a queue that took any job would meet the other model's first.
+        var jobs: [IngestJob] = []
+        for i in 0..<3 {
+            for (queue, name) in [(e5Queue, "e5"), (qwenQueue, "qwen")] {
+                jobs.append(try await queue.enqueue(collection: name, fileName: "\(name)-\(i).md",
+                                                    data: Data("Notes \(i) for \(name).\n\n\(sampleText)".utf8)))
+            }
+        }
+        let store = try shared.open()
+        let started = Date()
+        var final: [IngestJob] = []
+        repeat {
+            try await Task.sleep(for: .milliseconds(100))
+            final = try await jobs.asyncMap { try #require(try await store.job(id: $0.id)) }
+        } while final.contains { !$0.state.isFinished } && Date().timeIntervalSince(started) < 120
+        await qwenQueue.stop()
+        await e5Queue.stop()
+        for job in final {
+            #expect(job.state == .done, "\(job.fileName): \(job.error ?? "not finished")")
+            #expect(job.attempts == 1, "\(job.fileName) ran \(job.attempts) times")
+            let own = job.collection == "e5" ? e5Queue.configuration.holder : qwenQueue.configuration.holder
+            #expect(job.holder == own, "\(job.fileName) was run by the other model's queue")
+        }
+        #expect(try await store.documents(in: "e5", offset: 0, limit: 10).count == 3)
+        #expect(try await store.documents(in: "qwen", offset: 0, limit: 10).count == 3)
+        await close(store)
+        await close(qwenQueue.knowledgeBase.store)
+        await close(e5Queue.knowledgeBase.store)
         await shared.cleanup()
     }
 

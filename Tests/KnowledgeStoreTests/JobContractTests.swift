@@ -4,6 +4,23 @@ import Testing
 
 @Suite("Store contract: ingestion jobs")
 struct JobContractTests {
+    @Test("A claim limited to some collections takes only their jobs (servers of different models share one store)",
+          arguments: StoreKind.available)
+    func claimByCollection(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            for name in ["qwen", "e5", "other"] { _ = try await store.createCollection(Make.spec(name)) }
+            let first = try await store.enqueueJob(collection: "qwen", fileName: "a.txt", payload: Data("a".utf8), metadata: [:])
+            let second = try await store.enqueueJob(collection: "e5", fileName: "b.txt", payload: Data("b".utf8), metadata: [:])
+            let third = try await store.enqueueJob(collection: "other", fileName: "c.txt", payload: Data("c".utf8), metadata: [:])
+            #expect(try await store.claimJob(holder: "e5-server", lease: 60, in: []) == nil)
+            #expect(try await store.claimJob(holder: "e5-server", lease: 60, in: ["e5", "missing"])?.id == second.id)
+            #expect(try await store.claimJob(holder: "e5-server", lease: 60, in: ["e5"]) == nil, "the older qwen job is left")
+            #expect(try await store.claimJob(holder: "qwen-server", lease: 60, in: ["qwen", "other"])?.id == first.id)
+            #expect(try await store.claimJob(holder: "qwen-server", lease: 60, in: ["qwen", "other"])?.id == third.id)
+            #expect(try await store.job(id: second.id)?.holder == "e5-server")
+        }
+    }
+
     @Test("A job goes from queued to done; its payload is dropped and it leaves the pending queue",
           arguments: StoreKind.available)
     func lifecycle(kind: StoreKind) async throws {
