@@ -2,6 +2,7 @@
 watched while they run, and the store checks every part ends with ("nothing lost, nothing stored twice").
 Standard library only.
 """
+import atexit
 import http.client
 import json
 import os
@@ -73,6 +74,21 @@ def crash_words(text):
             if w in lowered]
 
 
+_started = []  # every server process this run started, killed at exit so a part that crashed leaves none behind
+
+
+def kill_leftovers():
+    """Kills every server this run started that is still running."""
+    for process in _started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    _started.clear()
+
+
+atexit.register(kill_leftovers)
+
+
 class Server:
     """One `folio serve --port 0` child with its own log; `store` is ["--data", DIR] or ["--store", URL]."""
 
@@ -90,6 +106,7 @@ class Server:
         self.process = subprocess.Popen(
             [self.folio, "serve", "--model", self.model, "--port", "0", *self.threads, *self.store, *self.extra],
             stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+        _started.append(self.process)
         log.close()
         deadline = time.time() + timeout
         line = b""

@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import common  # noqa: E402
 import crash  # noqa: E402
 import fuzz_files  # noqa: E402
 import fuzz_http  # noqa: E402
@@ -103,6 +104,9 @@ def main():
             import traceback
             traceback.print_exc()
             findings.fail(part, f"did not finish: {type(error).__name__}: {error}")
+        finally:
+            # Servers a crashed part left running would take later parts' jobs from a shared PostgreSQL.
+            common.kill_leftovers()
     total = time.time() - started
     print(f"reliability: {len(findings.violations)} violations in {len(parts)} parts, {total:.0f} s", flush=True)
     for part, message in findings.violations:
