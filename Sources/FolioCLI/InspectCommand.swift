@@ -15,10 +15,12 @@ struct InspectCommand: AsyncParsableCommand {
         try await reportingErrors {
             let local = try await ModelLocator.localPath(for: path)
             let d = try ModelLoader.load(path: local).description
-            let tokenizer = try InputEncoder.load(path: local).tokenizer
-            // sentence-transformers prompts (multilingual-e5: `query: `, `passage: `); GGUF files record none.
-            let prompts = (query: ModelPrompts.sentenceTransformersQueryPrompt(modelPath: local),
-                           document: ModelPrompts.sentenceTransformersDocumentPrompt(modelPath: local))
+            let encoder = try InputEncoder.load(path: local)
+            let tokenizer = encoder.tokenizer
+            // The prompts the embedder puts before queries and documents: sentence-transformers' (multilingual-e5:
+            // `query: `, `passage: `), or the family's for GGUF files that record none (EmbeddingGemma).
+            let convention = PromptConvention.of(modelPath: local, encoder: encoder)
+            let prompts = (query: convention.queryPrefix, document: convention.documentPrefix)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

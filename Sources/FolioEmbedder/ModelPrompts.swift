@@ -1,4 +1,6 @@
 import Foundation
+import FolioModels
+import ModelFiles
 
 /// Prompts a model's own files ask for, so callers do not guess them per family.
 public enum ModelPrompts {
@@ -17,6 +19,20 @@ public enum ModelPrompts {
         return (prompts["passage"] ?? prompts["document"]).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// EmbeddingGemma's retrieval prompts (its `config_sentence_transformers.json`: `query` and `document`), for its
+    /// GGUF files, which carry no prompts.
+    public static let embeddingGemmaQuery = "task: search result | query: "
+    public static let embeddingGemmaDocument = "title: none | text: "
+
+    /// The prompts a GGUF file's family is known to need when the file itself has none: EmbeddingGemma
+    /// (`gemma-embedding`) is trained with them, as its model card says. nil for other files.
+    static func familyPrompts(modelPath: String) -> (query: String, document: String)? {
+        guard case let .gguf(file)? = try? ModelFormat.detect(path: modelPath),
+              let gguf = try? GGUFFile(path: file),
+              gguf.metadata["general.architecture"]?.string == Gemma3Config.ggufArchitecture else { return nil }
+        return (embeddingGemmaQuery, embeddingGemmaDocument)
+    }
+
     /// `prompts` and `default_prompt_name` of `config_sentence_transformers.json`.
     private static func sentenceTransformersPrompts(modelPath: String) -> ([String: String], String?)? {
         let url = URL(fileURLWithPath: modelPath).appendingPathComponent("config_sentence_transformers.json")
@@ -29,7 +45,8 @@ public enum ModelPrompts {
 
 /// How a model wants queries and documents written, read from its own files: Qwen3-Embedding's instruction
 /// (`Instruct: {task}\nQuery:{text}`), or a sentence-transformers prompt put before the text (multilingual-e5's
-/// `query: ` and `passage: `), or nothing (all-MiniLM-L6-v2).
+/// `query: ` and `passage: `; EmbeddingGemma's `task: search result | query: ` and `title: none | text: `), or nothing
+/// (all-MiniLM-L6-v2).
 public struct PromptConvention: Sendable, Equatable {
     /// The default task of an instruction model's queries; nil for models that take no instruction.
     public var queryTask: String?
@@ -46,7 +63,11 @@ public struct PromptConvention: Sendable, Equatable {
 
     /// The convention of the model at `modelPath`: its folder's sentence-transformers prompts when it has them, else
     /// Qwen3-Embedding's default task for last-token pooling models (their GGUF files carry no prompts).
+    /// An EmbeddingGemma GGUF file, which has no prompts of its own, gets its family's (``ModelPrompts/embeddingGemmaQuery``).
     public static func of(modelPath: String, encoder: InputEncoder) -> PromptConvention {
+        if let family = ModelPrompts.familyPrompts(modelPath: modelPath) {
+            return PromptConvention(queryPrefix: family.query, documentPrefix: family.document)
+        }
         let query = ModelPrompts.sentenceTransformersQueryPrompt(modelPath: modelPath)
         return PromptConvention(
             queryTask: query == nil && encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil, queryPrefix: query,

@@ -53,6 +53,11 @@ public enum ModelLoader {
                 let description = describe(model.config, format: "gguf", path: filePath, infos: infos)
                 return LoadedModel(model: model, description: description, gguf: file, folder: nil)
             }
+            if architecture == Gemma3Config.ggufArchitecture {
+                let model = try Gemma3Model.load(gguf: file, pool: pool)
+                let description = describe(model.config, format: "gguf", path: filePath, infos: infos)
+                return LoadedModel(model: model, description: description, gguf: file, folder: nil)
+            }
             guard architecture == "qwen3" else { throw ModelError.unsupportedArchitecture(architecture, path: filePath) }
             if let pooling = file.metadata["qwen3.pooling_type"]?.int, pooling != 3 {
                 // llama.cpp numbering: 1 mean, 2 cls, 3 last. Qwen3-Embedding is trained with last-token pooling.
@@ -81,6 +86,12 @@ public enum ModelLoader {
             let weights = try SafetensorsWeights(folder: folderPath)
             if let modelType, BertConfig.modelTypes.contains(modelType) {
                 let model = try BertModel.load(folder: folder, weights: weights, pool: pool)
+                let description = describe(model.config, format: "safetensors", path: folderPath,
+                                           infos: try infos(of: weights))
+                return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
+            }
+            if modelType == Gemma3Config.modelType {
+                let model = try Gemma3Model.load(folder: folder, weights: weights, pool: pool)
                 let description = describe(model.config, format: "safetensors", path: folderPath,
                                            infos: try infos(of: weights))
                 return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
@@ -145,5 +156,15 @@ extension BertConfig: DescribedConfiguration {
             queryHeads: heads, keyValueHeads: heads, headDim: headDim,
             intermediateSize: intermediateSize, vocabularySize: vocabularySize, contextLength: contextLength,
             ropeTheta: nil, pooling: pooling, tensorTypes: [:], parameterCount: 0, weightBytes: 0)
+    }
+}
+
+extension Gemma3Config: DescribedConfiguration {
+    var architectureSummary: ModelDescription {
+        ModelDescription(
+            path: "", format: "", architecture: Self.ggufArchitecture, hiddenSize: hiddenSize, layers: layerCount,
+            queryHeads: queryHeads, keyValueHeads: keyValueHeads, headDim: headDim,
+            intermediateSize: intermediateSize, vocabularySize: vocabularySize, contextLength: contextLength,
+            ropeTheta: ropeTheta, pooling: pooling, tensorTypes: [:], parameterCount: 0, weightBytes: 0)
     }
 }

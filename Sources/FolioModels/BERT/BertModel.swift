@@ -125,27 +125,6 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
 
         // 7. Pooling per sequence: x [T, C] -> [sequences, C]. Mean runs over every token, [CLS] and
         //    [SEP] included, as sentence-transformers does (its attention mask is all ones for real tokens).
-        var result: [[Float]] = []
-        result.reserveCapacity(lengths.count)
-        var start = 0
-        for t in lengths {
-            let rows = UnsafeBufferPointer(start: x + start * C, count: t * C)
-            switch c.pooling {
-            case .cls: result.append(Array(rows[0 ..< C]))
-            case .lastToken: result.append(Array(rows[(t - 1) * C ..< t * C]))
-            case .mean: result.append(Self.meanRows(rows, count: t, dim: C))
-            }
-            start += t
-        }
-        return result
-    }
-
-    /// Column means of `count` rows of `dim` values, summed in double (order-independent to float precision).
-    static func meanRows(_ rows: UnsafeBufferPointer<Float>, count: Int, dim: Int) -> [Float] {
-        var sums = [Double](repeating: 0, count: dim)
-        for r in 0..<count {
-            for i in 0..<dim { sums[i] += Double(rows[r * dim + i]) }
-        }
-        return sums.map { Float($0 / Double(count)) }
+        return c.pooling.pool(x, lengths: lengths, dim: C)
     }
 }
