@@ -2,6 +2,7 @@
 """Tiny random EmbeddingGemma fixtures: a sentence-transformers folder, llama.cpp GGUF files and reference vectors.
 
     PYTHONPATH=DIR python3 scripts/make_embeddinggemma_fixtures.py LLAMA_CPP_DIR
+    PYTHONPATH=DIR python3 scripts/make_embeddinggemma_fixtures.py realvocab GEMMA3_TOKENIZER_JSON OUT_DIR
 
 DIR holds torch (CPU), transformers >= 4.56 (made with 5.24.0), sentence-transformers (6.3.0), safetensors, numpy,
 sentencepiece and protobuf, installed with `pip install --target DIR`. LLAMA_CPP_DIR is `vendor/llama.cpp` of the
@@ -22,6 +23,10 @@ Writes Fixtures/models/embeddinggemma-tiny/:
 Shapes: 6 layers (llama.cpp's default pattern of 6: layers 0-4 slide, layer 5 attends to all, and the converter
 writes no pattern, so the folder says the same), hidden 64, 4 query / 2 kv heads of 16, MLP 32, sliding_window 8
 (bidirectional: |i - j| <= 4), query_pre_attn_scalar 16 (llama.cpp always scales by 1/sqrt(head_dim)).
+
+`realvocab` builds the same model over the real Gemma 3 tokenizer.json (FOLIO_GEMMA3_DIR/tokenizer, from
+make_gemma_tokenizer.py) with EmbeddingGemma's `<bos> $A <eos>` template: OUT_DIR/hf and OUT_DIR/reference.json
+(67 MB, made by scripts/test.sh into FOLIO_EMBEDDINGGEMMA_DIR, not committed).
 """
 import json
 import shutil
@@ -46,13 +51,14 @@ QUERIES = ["ab ba?", "which fox"]
 DOCUMENTS = ["bab ab", "the lazy dog"]
 
 
-def build_folder(folder: Path):
+def build_folder(folder: Path, tokenizer: dict):
+    """The sentence-transformers folder over `tokenizer` (a tokenizer.json object)."""
     from transformers import Gemma3TextConfig, Gemma3TextModel, PreTrainedTokenizerFast
     from sentence_transformers import SentenceTransformer, models
 
-    vocab = json.loads(TOKENIZER.read_text(encoding="utf-8"))["model"]["vocab"]
+    vocab = tokenizer["model"]["vocab"]
     config = Gemma3TextConfig(
-        vocab_size=len(vocab), hidden_size=64, intermediate_size=32, num_hidden_layers=6, num_attention_heads=4,
+        vocab_size=max(max(vocab.values()), max(t["id"] for t in tokenizer["added_tokens"])) + 1, hidden_size=64, intermediate_size=32, num_hidden_layers=6, num_attention_heads=4,
         num_key_value_heads=2, head_dim=16, max_position_embeddings=512, rms_norm_eps=1e-6,
         rope_parameters={"full_attention": {"rope_type": "default", "rope_theta": 1_000_000.0},
                          "sliding_attention": {"rope_type": "default", "rope_theta": 10_000.0}},
@@ -68,7 +74,7 @@ def build_folder(folder: Path):
     transformer_dir = folder / "_transformer"
     model.save_pretrained(transformer_dir, safe_serialization=True)
     tokenizer_file = folder / "_tokenizer.json"
-    tokenizer_file.write_text(json.dumps(gguf_consistent(TOKENIZER), ensure_ascii=False), encoding="utf-8")
+    tokenizer_file.write_text(json.dumps(tokenizer, ensure_ascii=False), encoding="utf-8")
     tok = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file), bos_token="<bos>", eos_token="<eos>",
                                   unk_token="<unk>", pad_token="<pad>")
     tok.save_pretrained(transformer_dir)
@@ -90,7 +96,6 @@ def build_folder(folder: Path):
     # The folder's config.json must hold the window as written (8), not the constructor's 8 // 2 + 1.
     saved = json.loads((folder / "config.json").read_text())
     assert saved["sliding_window"] == 8 and saved["use_bidirectional_attention"], saved
-    write_sentencepiece_model(folder, vocab)
 
 
 def gguf_consistent(path: Path) -> dict:
@@ -174,7 +179,46 @@ def dequantized_q8_0(folder: Path, llama_cpp: Path):
     return st, sorted(q8)
 
 
+def with_embeddinggemma_template(path: Path) -> dict:
+    """Gemma 3's tokenizer.json (`<bos> $A`) with EmbeddingGemma's template, `<bos> $A <eos>`."""
+    file = json.loads(path.read_text(encoding="utf-8"))
+    token = lambda name, type_id=0: {"SpecialToken": {"id": name, "type_id": type_id}}
+    seq = lambda name, type_id=0: {"Sequence": {"id": name, "type_id": type_id}}
+    ids = {t["content"]: t["id"] for t in file["added_tokens"]}
+    file["post_processor"] = {
+        "type": "TemplateProcessing", "single": [token("<bos>"), seq("A"), token("<eos>")],
+        "pair": [token("<bos>"), seq("A"), token("<eos>"), seq("B", 1), token("<eos>", 1)],
+        "special_tokens": {n: {"id": n, "ids": [ids[n]], "tokens": [n]} for n in ["<bos>", "<eos>"]}}
+    return file
+
+
+REAL_TEXTS = TEXTS + ["Folio turns whole documents into vectors.", "Überprüfung der Größe — naïve café",
+                      "東京は日本の首都です。", "def add(a, b):\n    return a + b\n", "<b>bold</b> and\ttabs  and   spaces",
+                      "Emoji 🙂 and rare ꙮ letters"]
+
+
+def real_vocabulary(tokenizer_json: Path, out: Path):
+    """The same tiny model over the real Gemma 3 vocabulary (262,144 ids; a 67 MB folder, made at test setup by
+    scripts/test.sh, not committed): the folder and reference.json only."""
+    from sentence_transformers import SentenceTransformer
+
+    if out.exists():
+        shutil.rmtree(out)
+    folder = out / "hf"
+    folder.mkdir(parents=True)
+    build_folder(folder, with_embeddinggemma_template(tokenizer_json))
+    st = SentenceTransformer(str(folder), device="cpu")
+    ids = [st.tokenizer(t)["input_ids"] for t in REAL_TEXTS]
+    vectors = st.encode(REAL_TEXTS, convert_to_numpy=True, batch_size=1)
+    (out / "reference.json").write_text(json.dumps({
+        "source": "sentence-transformers SentenceTransformer.encode (batch_size 1), torch CPU, float32",
+        "texts": REAL_TEXTS, "ids": ids, "embeddings": vectors.astype(float).tolist()}, ensure_ascii=False) + "\n")
+    print(f"real vocabulary: {st[0].auto_model.config.vocab_size} ids; token counts {[len(i) for i in ids]}")
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "realvocab":
+        return real_vocabulary(Path(sys.argv[2]), Path(sys.argv[3]))
     if len(sys.argv) != 2:
         raise SystemExit(__doc__)
     llama_cpp = Path(sys.argv[1]).resolve()
@@ -184,7 +228,9 @@ def main():
         shutil.rmtree(OUT)
     folder = OUT / "hf"
     folder.mkdir(parents=True)
-    build_folder(folder)
+    tokenizer = gguf_consistent(TOKENIZER)
+    build_folder(folder, tokenizer)
+    write_sentencepiece_model(folder, tokenizer["model"]["vocab"])
     convert(folder, llama_cpp)
 
     st = SentenceTransformer(str(folder), device="cpu")

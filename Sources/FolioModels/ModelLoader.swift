@@ -92,8 +92,10 @@ public enum ModelLoader {
             }
             if modelType == Gemma3Config.modelType {
                 let model = try Gemma3Model.load(folder: folder, weights: weights, pool: pool)
+                // The Dense modules' weights count too (GGUF files hold them as dense_2 / dense_3).
+                let dense = model.head.layers.map { ($0.dtype, $0.shape) }
                 let description = describe(model.config, format: "safetensors", path: folderPath,
-                                           infos: try infos(of: weights))
+                                           infos: try infos(of: weights) + dense)
                 return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
             }
             let config = try Qwen3Config.fromHuggingFace(json: data, path: configURL.path)

@@ -155,3 +155,33 @@ struct EmbeddingGemmaTests {
         }
     }
 }
+
+/// The same tiny model over the real Gemma 3 vocabulary (262,144 ids, a 67 MB folder, not committed):
+/// scripts/test.sh makes it into FOLIO_EMBEDDINGGEMMA_DIR with `make_embeddinggemma_fixtures.py realvocab`.
+@Suite("EmbeddingGemma over the real Gemma 3 vocabulary against sentence-transformers",
+       .enabled(if: ProcessInfo.processInfo.environment["FOLIO_EMBEDDINGGEMMA_DIR"].map { !$0.isEmpty } ?? false,
+                "FOLIO_EMBEDDINGGEMMA_DIR is not set; run bash scripts/test.sh, which makes the real-vocabulary model"))
+struct EmbeddingGemmaRealVocabularyTests {
+    struct Reference: Decodable {
+        let texts: [String]
+        let ids: [[Int32]]
+        let embeddings: [[Float]]
+    }
+
+    @Test("Ids (<bos> … <eos>) and vectors match sentence-transformers at cosine ≥ 0.9999 on multilingual text")
+    func vectors() throws {
+        let dir = URL(fileURLWithPath: try #require(ProcessInfo.processInfo.environment["FOLIO_EMBEDDINGGEMMA_DIR"]))
+        let r = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: dir.appendingPathComponent("reference.json")))
+        let embedder = try Embedder.load(path: dir.appendingPathComponent("hf").path)
+        #expect(embedder.description.vocabularySize == 262_144)
+        let vectors = try embedder.embed(r.texts)
+        var lowest = 1.0
+        for (i, text) in r.texts.enumerated() {
+            #expect(embedder.tokens(for: text) == r.ids[i], "ids of \(text.prefix(30).debugDescription)")
+            let cos = cosine(vectors[i].vector, r.embeddings[i])
+            lowest = min(lowest, cos)
+            #expect(cos >= 0.9999, "cosine \(cos) for \(text.prefix(30).debugDescription)")
+        }
+        print("EmbeddingGemma real vocabulary: lowest cosine \(lowest) over \(r.texts.count) inputs")
+    }
+}
