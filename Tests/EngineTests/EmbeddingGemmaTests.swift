@@ -139,6 +139,27 @@ struct EmbeddingGemmaTests {
         }
     }
 
+    @Test("A causal Gemma 3 and a Dense module with an activation are refused with the key to fix")
+    func refusals() throws {
+        let fm = FileManager.default
+        for (file, key, edit) in [("config.json", "use_bidirectional_attention", { (o: inout [String: Any]) in o["use_bidirectional_attention"] = false }),
+                                  ("2_Dense/config.json", "activation_function", { (o: inout [String: Any]) in o["activation_function"] = "torch.nn.modules.activation.Tanh" })] {
+            let copy = fm.temporaryDirectory.appendingPathComponent("egemma-\(UUID().uuidString)")
+            try fm.copyItem(at: EGemma.hf, to: copy)
+            defer { try? fm.removeItem(at: copy) }
+            let url = copy.appendingPathComponent(file)
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            edit(&object)
+            try JSONSerialization.data(withJSONObject: object).write(to: url)
+            #expect {
+                _ = try ModelLoader.load(path: copy.path)
+            } throws: { error in
+                guard case let ModelError.badConfiguration(k, _, _)? = error as? ModelError else { return false }
+                return k == key
+            }
+        }
+    }
+
     @Test("The sliding window matters: every layer attending to all tokens changes long inputs, not short ones")
     func windowMatters() throws {
         let loaded = try ModelLoader.load(path: EGemma.hf.path)
