@@ -11,6 +11,9 @@
 #   - a throwaway PostgreSQL with pgvector (scripts/postgres.sh) -> FOLIO_TEST_POSTGRES_URL, stopped on exit
 #     unless it was already running
 #   - an empty FOLIO_DATA, removed on exit, so servers the tests start never touch the user's knowledge bases
+# Optional, not made here (it needs torch, 1.4 GB): FOLIO_EMBEDDINGGEMMA_DIR, the tiny EmbeddingGemma over the real
+# Gemma 3 vocabulary (`scripts/make_embeddinggemma_fixtures.py realvocab TOKENIZER_JSON DIR`, 67 MB); its suite runs
+# when the variable is set. The committed tiny EmbeddingGemma and the real Gemma 3 tokenizer are tested either way.
 # A variable that is already set is used as it is: point FOLIO_TEST_POSTGRES_URL at your own server, or
 # FOLIO_MINILM_PATH / FOLIO_MINILM_GGUF_DIR / FOLIO_GEMMA3_DIR at your own copies.
 #

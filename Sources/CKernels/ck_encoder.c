@@ -144,79 +144,90 @@ void ck_gelu(float *x, int64_t n) {
 
 /* ---- Bidirectional attention ------------------------------------------------------------------ */
 
-void ck_encoder_attention_ref(const float *q, const float *k, const float *v, float *out,
-                              int64_t T, int64_t H, int64_t D) {
-    const double scale = 1.0 / sqrt((double)D);
+/* Keys row i may see: [lo, hi), all of [0, T) without a window (radius < 0). */
+static inline int64_t window_lo(int64_t i, int64_t radius) { return radius < 0 || i < radius ? 0 : i - radius; }
+static inline int64_t window_hi(int64_t i, int64_t T, int64_t radius) { return radius < 0 || i + radius + 1 > T ? T : i + radius + 1; }
+
+void ck_encoder_attention_gqa_ref(const float *q, const float *k, const float *v, float *out,
+                                  int64_t T, int64_t Hq, int64_t Hkv, int64_t D, double scale, int64_t radius) {
+    const int64_t group = Hq / Hkv;
     double *s = ck_alloc((size_t)T * sizeof(double));
     for (int64_t t = 0; t < T; t++)
-        for (int64_t h = 0; h < H; h++) {
-            const float *qr = q + (t * H + h) * D;
+        for (int64_t h = 0; h < Hq; h++) {
+            const float *qr = q + (t * Hq + h) * D;
+            const int64_t g = h / group, lo = window_lo(t, radius), hi = window_hi(t, T, radius);
             double mx = -INFINITY, sum = 0;
-            for (int64_t j = 0; j < T; j++) {
+            for (int64_t j = lo; j < hi; j++) {
                 double d = 0;
-                for (int64_t i = 0; i < D; i++) d += (double)qr[i] * k[(j * H + h) * D + i];
+                for (int64_t i = 0; i < D; i++) d += (double)qr[i] * k[(j * Hkv + g) * D + i];
                 s[j] = d * scale;
                 if (s[j] > mx) mx = s[j];
             }
-            for (int64_t j = 0; j < T; j++) { s[j] = exp(s[j] - mx); sum += s[j]; }
-            float *o = out + (t * H + h) * D;
+            for (int64_t j = lo; j < hi; j++) { s[j] = exp(s[j] - mx); sum += s[j]; }
+            float *o = out + (t * Hq + h) * D;
             for (int64_t i = 0; i < D; i++) {
                 double a = 0;
-                for (int64_t j = 0; j < T; j++) a += s[j] * v[(j * H + h) * D + i];
+                for (int64_t j = lo; j < hi; j++) a += s[j] * v[(j * Hkv + g) * D + i];
                 o[i] = (float)(a / sum);
             }
         }
     free(s);
 }
 
+void ck_encoder_attention_ref(const float *q, const float *k, const float *v, float *out,
+                              int64_t T, int64_t H, int64_t D) {
+    ck_encoder_attention_gqa_ref(q, k, v, out, T, H, H, D, 1.0 / sqrt((double)D), -1);
+}
+
 int64_t ck_encoder_attention_items(int64_t T, int64_t H) { return (T + CK_ENC_ATTN_BQ - 1) / CK_ENC_ATTN_BQ * H; }
 
-/* One item: the head's keys are packed transposed (kt[d][j]) so the scores of a query row are a sweep
+/* One item: the kv head's keys are packed transposed (kt[d][j]) so the scores of a query row are a sweep
  * over j that vectorises; probabilities then weight the value rows, a sweep over d. Sequences of BERT
  * models are short (512 positions at most), so a [BQ, T] score block is small and exact softmax
- * (max first, then exp) needs no online rescaling. Scratch: kt [D, T] and s [BQ, T], one allocation. */
+ * (max first, then exp) needs no online rescaling. With a window, each row sweeps only its own keys
+ * [lo, hi). Scratch: kt [D, T] and s [BQ, T], one allocation. */
 static inline __attribute__((always_inline)) void encoder_attention(
-    const float *q, const float *k, const float *v, float *out, int64_t T, int64_t H, int64_t D,
-    int64_t item0, int64_t item1) {
-    const int64_t BQ = CK_ENC_ATTN_BQ;
-    const float scale = 1.0f / sqrtf((float)D);
+    const float *q, const float *k, const float *v, float *out, int64_t T, int64_t Hq, int64_t Hkv, int64_t D,
+    float scale, int64_t radius, int64_t item0, int64_t item1) {
+    const int64_t BQ = CK_ENC_ATTN_BQ, group = Hq / Hkv;
     float *kt = ck_alloc((size_t)(D * T + BQ * T) * sizeof(float));
     float *s = kt + D * T;
     const int64_t blocks = (T + BQ - 1) / BQ;
-    int64_t packed = -1; /* head whose keys are in kt; items of one head are consecutive */
+    int64_t packed = -1; /* kv head whose keys are in kt; items of one head are consecutive */
     for (int64_t item = item0; item < item1; item++) {
-        const int64_t h = item / blocks, i0 = item % blocks * BQ, i1 = i0 + BQ < T ? i0 + BQ : T;
-        if (h != packed) {
+        const int64_t h = item / blocks, g = h / group, i0 = item % blocks * BQ, i1 = i0 + BQ < T ? i0 + BQ : T;
+        if (g != packed) {
             for (int64_t j = 0; j < T; j++) {
-                const float *kr = k + (j * H + h) * D;
+                const float *kr = k + (j * Hkv + g) * D;
                 for (int64_t d = 0; d < D; d++) kt[d * T + j] = kr[d];
             }
-            packed = h;
+            packed = g;
         }
         for (int64_t r = 0; r < i1 - i0; r++) {
-            const float *qr = q + ((i0 + r) * H + h) * D;
+            const float *qr = q + ((i0 + r) * Hq + h) * D;
+            const int64_t lo = window_lo(i0 + r, radius), n = window_hi(i0 + r, T, radius) - lo;
             float *restrict sr = s + r * T;
-            for (int64_t j = 0; j < T; j++) sr[j] = 0.0f;
+            for (int64_t j = 0; j < n; j++) sr[j] = 0.0f;
             for (int64_t d = 0; d < D; d++) {
                 const float qd = qr[d] * scale;
-                const float *restrict kd = kt + d * T;
-                for (int64_t j = 0; j < T; j++) sr[j] += qd * kd[j];
+                const float *restrict kd = kt + d * T + lo;
+                for (int64_t j = 0; j < n; j++) sr[j] += qd * kd[j];
             }
             float mx = -INFINITY;
-            for (int64_t j = 0; j < T; j++) mx = sr[j] > mx ? sr[j] : mx;
+            for (int64_t j = 0; j < n; j++) mx = sr[j] > mx ? sr[j] : mx;
             float acc[LANES] = {0};
             int64_t j = 0;
-            for (; j + LANES <= T; j += LANES)
+            for (; j + LANES <= n; j += LANES)
                 for (int l = 0; l < LANES; l++) { sr[j + l] = ck_vexp(sr[j + l] - mx); acc[l] += sr[j + l]; }
             float sum = 0;
             for (int l = 0; l < LANES; l++) sum += acc[l];
-            for (; j < T; j++) { sr[j] = ck_vexp(sr[j] - mx); sum += sr[j]; }
+            for (; j < n; j++) { sr[j] = ck_vexp(sr[j] - mx); sum += sr[j]; }
             const float inv = 1.0f / sum;
-            float *restrict o = out + ((i0 + r) * H + h) * D;
+            float *restrict o = out + ((i0 + r) * Hq + h) * D;
             for (int64_t d = 0; d < D; d++) o[d] = 0.0f;
-            for (int64_t jj = 0; jj < T; jj++) {
+            for (int64_t jj = 0; jj < n; jj++) {
                 const float p = sr[jj] * inv;
-                const float *restrict vr = v + (jj * H + h) * D;
+                const float *restrict vr = v + ((lo + jj) * Hkv + g) * D;
                 for (int64_t d = 0; d < D; d++) o[d] += p * vr[d];
             }
         }
@@ -224,32 +235,30 @@ static inline __attribute__((always_inline)) void encoder_attention(
     free(kt);
 }
 
-static void encoder_attention_portable(const float *q, const float *k, const float *v, float *out,
-                                       int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
-    encoder_attention(q, k, v, out, T, H, D, item0, item1);
-}
+#define ENCODER_ATTENTION_ARGS q, k, v, out, T, Hq, Hkv, D, scale, radius, item0, item1
+#define ENCODER_ATTENTION_PARAMS const float *q, const float *k, const float *v, float *out, int64_t T, int64_t Hq, \
+    int64_t Hkv, int64_t D, float scale, int64_t radius, int64_t item0, int64_t item1
+static void encoder_attention_portable(ENCODER_ATTENTION_PARAMS) { encoder_attention(ENCODER_ATTENTION_ARGS); }
 #ifdef CK_X86
 __attribute__((target("avx512f,avx512bw,avx512vl,fma")))
-static void encoder_attention_avx512(const float *q, const float *k, const float *v, float *out,
-                                     int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
-    encoder_attention(q, k, v, out, T, H, D, item0, item1);
-}
+static void encoder_attention_avx512(ENCODER_ATTENTION_PARAMS) { encoder_attention(ENCODER_ATTENTION_ARGS); }
 __attribute__((target("avx2,fma")))
-static void encoder_attention_avx2(const float *q, const float *k, const float *v, float *out,
-                                   int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
-    encoder_attention(q, k, v, out, T, H, D, item0, item1);
-}
+static void encoder_attention_avx2(ENCODER_ATTENTION_PARAMS) { encoder_attention(ENCODER_ATTENTION_ARGS); }
 #endif
 
-void ck_encoder_attention(const float *q, const float *k, const float *v, float *out,
-                          int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
+void ck_encoder_attention_gqa(ENCODER_ATTENTION_PARAMS) {
     if (T <= 0 || item0 >= item1) return;
 #ifdef CK_X86
     switch (ck_cpu_isa()) {
-    case CK_ISA_AVX512: encoder_attention_avx512(q, k, v, out, T, H, D, item0, item1); return;
-    case CK_ISA_AVX2: encoder_attention_avx2(q, k, v, out, T, H, D, item0, item1); return;
+    case CK_ISA_AVX512: encoder_attention_avx512(ENCODER_ATTENTION_ARGS); return;
+    case CK_ISA_AVX2: encoder_attention_avx2(ENCODER_ATTENTION_ARGS); return;
     default: break;
     }
 #endif
-    encoder_attention_portable(q, k, v, out, T, H, D, item0, item1);
+    encoder_attention_portable(ENCODER_ATTENTION_ARGS);
+}
+
+void ck_encoder_attention(const float *q, const float *k, const float *v, float *out,
+                          int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1) {
+    ck_encoder_attention_gqa(q, k, v, out, T, H, H, D, 1.0f / sqrtf((float)D), -1, item0, item1);
 }

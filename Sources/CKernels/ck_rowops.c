@@ -1,4 +1,5 @@
-/* Row-wise ops of a transformer block: RMSNorm, SwiGLU's silu(gate) * up, residual add, L2 norm.
+/* Row-wise ops of a transformer block: RMSNorm, SwiGLU's silu(gate) * up, GeGLU's gelu_tanh(gate) * up,
+ * residual add, L2 norm.
  * Fast versions sum squares with ck_dot16 (16 partial sums, so they vectorise); the `_ref` twins sum
  * in double, in order. */
 #include "ck_internal.h"
@@ -85,6 +86,42 @@ void ck_silu_mul(float *gate, const float *up, int64_t n) {
     }
 #endif
     silu_mul_portable(gate, up, n);
+}
+
+/* GeGLU with the tanh GELU (Gemma's gelu_pytorch_tanh): 0.5 g (1 + tanh(u)) = g sigmoid(2u),
+ * u = sqrt(2/pi) (g + 0.044715 g^3); the sigmoid form never divides inf by inf. */
+void ck_gelu_tanh_mul_ref(float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const double g = gate[i];
+        gate[i] = (float)(0.5 * g * (1.0 + tanh(0.7978845608028654 * (g + 0.044715 * g * g * g))) * up[i]);
+    }
+}
+
+static inline __attribute__((always_inline)) void gelu_tanh_mul(float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float g = gate[i];
+        const float u = 0.7978845608f * (g + 0.044715f * g * g * g);
+        gate[i] = g / (1.0f + ck_vexp(-2.0f * u)) * up[i];
+    }
+}
+
+static void gelu_tanh_mul_portable(float *gate, const float *up, int64_t n) { gelu_tanh_mul(gate, up, n); }
+#ifdef CK_X86
+__attribute__((target("avx512f,avx512bw,avx512vl,fma")))
+static void gelu_tanh_mul_avx512(float *gate, const float *up, int64_t n) { gelu_tanh_mul(gate, up, n); }
+__attribute__((target("avx2,fma")))
+static void gelu_tanh_mul_avx2(float *gate, const float *up, int64_t n) { gelu_tanh_mul(gate, up, n); }
+#endif
+
+void ck_gelu_tanh_mul(float *gate, const float *up, int64_t n) {
+#ifdef CK_X86
+    switch (ck_cpu_isa()) {
+    case CK_ISA_AVX512: gelu_tanh_mul_avx512(gate, up, n); return;
+    case CK_ISA_AVX2: gelu_tanh_mul_avx2(gate, up, n); return;
+    default: break;
+    }
+#endif
+    gelu_tanh_mul_portable(gate, up, n);
 }
 
 void ck_add(float *a, const float *b, int64_t n) {

@@ -18,7 +18,7 @@ struct InspectCommand: AsyncParsableCommand {
             let inputEncoder = try InputEncoder.load(path: local)
             let tokenizer = inputEncoder.tokenizer
             // Prompts put before the text: sentence-transformers' (multilingual-e5: `query: `, `passage: `), else the
-            // family's (nomic-bert: `search_query: `, `search_document: `); Qwen3's instruction is not a prefix.
+            // family's for files that record none (nomic-bert, EmbeddingGemma GGUF); Qwen3's instruction is not a prefix.
             let convention = PromptConvention.of(modelPath: local, architecture: d.architecture, encoder: inputEncoder)
             let prompts = (query: convention.queryPrefix, document: convention.documentPrefix)
             if json {

@@ -1,4 +1,5 @@
 import Foundation
+import FolioModels
 
 /// Prompts a model's own files ask for, so callers do not guess them per family.
 public enum ModelPrompts {
@@ -17,12 +18,21 @@ public enum ModelPrompts {
         return (prompts["passage"] ?? prompts["document"] ?? prompts["search_document"]).flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The prompts a model family requires whatever its files say, for GGUF files, which record none: nomic-bert
-    /// (nomic-embed-text v1 / v1.5) is trained with task prefixes, and its model card asks for `search_query: ` and
-    /// `search_document: ` in retrieval. nil for families without fixed prompts.
+    /// The prompts a model family is trained with, for files that record none (GGUF files never do): nomic-bert
+    /// (nomic-embed-text v1 / v1.5), whose model card asks for `search_query: ` and `search_document: ` in retrieval,
+    /// and EmbeddingGemma (`gemma-embedding`), whose `config_sentence_transformers.json` has `query` and `document`.
+    /// nil for families without fixed prompts.
     public static func familyPrompts(architecture: String) -> (query: String, document: String)? {
-        architecture == "nomic-bert" ? ("search_query: ", "search_document: ") : nil
+        switch architecture {
+        case "nomic-bert": ("search_query: ", "search_document: ")
+        case Gemma3Config.ggufArchitecture: (embeddingGemmaQuery, embeddingGemmaDocument)
+        default: nil
+        }
     }
+
+    /// EmbeddingGemma's retrieval prompts.
+    public static let embeddingGemmaQuery = "task: search result | query: "
+    public static let embeddingGemmaDocument = "title: none | text: "
 
     /// `prompts` and `default_prompt_name` of `config_sentence_transformers.json`.
     private static func sentenceTransformersPrompts(modelPath: String) -> ([String: String], String?)? {
@@ -36,7 +46,8 @@ public enum ModelPrompts {
 
 /// How a model wants queries and documents written, read from its own files: Qwen3-Embedding's instruction
 /// (`Instruct: {task}\nQuery:{text}`), or a sentence-transformers prompt put before the text (multilingual-e5's
-/// `query: ` and `passage: `), or nothing (all-MiniLM-L6-v2).
+/// `query: ` and `passage: `; EmbeddingGemma's `task: search result | query: ` and `title: none | text: `), or nothing
+/// (all-MiniLM-L6-v2).
 public struct PromptConvention: Sendable, Equatable {
     /// The default task of an instruction model's queries; nil for models that take no instruction.
     public var queryTask: String?
@@ -53,7 +64,7 @@ public struct PromptConvention: Sendable, Equatable {
 
     /// The convention of the model at `modelPath` (of `architecture`, as ``ModelDescription`` names it): its folder's
     /// sentence-transformers prompts when it has them, else its family's (nomic-bert's `search_query: ` and
-    /// `search_document: `), else Qwen3-Embedding's default task for last-token pooling models (their GGUF files carry
+    /// `search_document: `, EmbeddingGemma's), else Qwen3-Embedding's default task for last-token pooling models (their GGUF files carry
     /// no prompts).
     public static func of(modelPath: String, architecture: String, encoder: InputEncoder) -> PromptConvention {
         let family = ModelPrompts.familyPrompts(architecture: architecture)

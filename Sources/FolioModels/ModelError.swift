@@ -16,7 +16,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unsupportedArchitecture(arch, path):
-            "\(path): architecture '\(arch)' is not supported; Folio runs qwen3 (Qwen3-Embedding) and bert (all-MiniLM, bge, e5) models"
+            "\(path): architecture '\(arch)' is not supported; Folio runs qwen3 (Qwen3-Embedding), bert (all-MiniLM, bge, e5) and gemma3_text / gemma-embedding (EmbeddingGemma) models"
         case let .badConfiguration(key, path, expected):
             "\(path): configuration '\(key)' is missing or invalid; expected \(expected)"
         case let .missingWeight(name, path):

@@ -58,6 +58,11 @@ public enum ModelLoader {
                 let description = describe(model.config, format: "gguf", path: filePath, infos: infos)
                 return LoadedModel(model: model, description: description, gguf: file, folder: nil)
             }
+            if architecture == Gemma3Config.ggufArchitecture {
+                let model = try Gemma3Model.load(gguf: file, pool: pool)
+                let description = describe(model.config, format: "gguf", path: filePath, infos: infos)
+                return LoadedModel(model: model, description: description, gguf: file, folder: nil)
+            }
             guard architecture == "qwen3" else { throw ModelError.unsupportedArchitecture(architecture, path: filePath) }
             if let pooling = file.metadata["qwen3.pooling_type"]?.int, pooling != 3 {
                 // llama.cpp numbering: 1 mean, 2 cls, 3 last. Qwen3-Embedding is trained with last-token pooling.
@@ -94,6 +99,14 @@ public enum ModelLoader {
                 let model = try NomicBertModel.load(folder: folder, weights: weights, pool: pool)
                 let description = describe(model.config, format: "safetensors", path: folderPath,
                                            infos: try infos(of: weights))
+                return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
+            }
+            if modelType == Gemma3Config.modelType {
+                let model = try Gemma3Model.load(folder: folder, weights: weights, pool: pool)
+                // The Dense modules' weights count too (GGUF files hold them as dense_2 / dense_3).
+                let dense = model.head.layers.map { ($0.dtype, $0.shape) }
+                let description = describe(model.config, format: "safetensors", path: folderPath,
+                                           infos: try infos(of: weights) + dense)
                 return LoadedModel(model: model, description: description, gguf: nil, folder: folder)
             }
             let config = try Qwen3Config.fromHuggingFace(json: data, path: configURL.path)
@@ -164,6 +177,16 @@ extension NomicBertConfig: DescribedConfiguration {
         ModelDescription(
             path: "", format: "", architecture: "nomic-bert", hiddenSize: hiddenSize, layers: layerCount,
             queryHeads: heads, keyValueHeads: heads, headDim: headDim,
+            intermediateSize: intermediateSize, vocabularySize: vocabularySize, contextLength: contextLength,
+            ropeTheta: ropeTheta, pooling: pooling, tensorTypes: [:], parameterCount: 0, weightBytes: 0)
+    }
+}
+
+extension Gemma3Config: DescribedConfiguration {
+    var architectureSummary: ModelDescription {
+        ModelDescription(
+            path: "", format: "", architecture: Self.ggufArchitecture, hiddenSize: hiddenSize, layers: layerCount,
+            queryHeads: queryHeads, keyValueHeads: keyValueHeads, headDim: headDim,
             intermediateSize: intermediateSize, vocabularySize: vocabularySize, contextLength: contextLength,
             ropeTheta: ropeTheta, pooling: pooling, tensorTypes: [:], parameterCount: 0, weightBytes: 0)
     }

@@ -66,22 +66,37 @@ extension Ops {
     public static func encoderAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                         out: UnsafeMutablePointer<Float>, lengths: [Int], heads: Int, headDim: Int,
                                         pool: ThreadPool) {
-        precondition(heads > 0 && headDim > 0, "attention needs heads and headDim above 0")
+        encoderAttention(q: q, k: k, v: v, out: out, lengths: lengths, qHeads: heads, kvHeads: heads, headDim: headDim,
+                         scale: 1 / Float(headDim).squareRoot(), window: nil, pool: pool)
+    }
+
+    /// Bidirectional grouped-query attention over packed sequences (EmbeddingGemma): query head h reads kv head
+    /// h / (qHeads / kvHeads), softmax scale `scale`; with `window` r, token i sees only tokens j with |i - j| <= r
+    /// of its own sequence (a bidirectional sliding window), else all of them.
+    ///
+    /// q, out: [Σ lengths, qHeads, headDim]; k, v: [Σ lengths, kvHeads, headDim].
+    public static func encoderAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                        out: UnsafeMutablePointer<Float>, lengths: [Int], qHeads: Int, kvHeads: Int,
+                                        headDim: Int, scale: Float, window: Int?, pool: ThreadPool) {
+        precondition(qHeads > 0 && headDim > 0 && kvHeads > 0 && qHeads % kvHeads == 0,
+                     "attention needs heads and headDim above 0, and kv heads dividing query heads")
         // firstItem[s]: the packed item where sequence s starts; its rows start at row[s].
         var firstItem = [0], row = [0]
         for t in lengths {
-            firstItem.append(firstItem.last! + Int(ck_encoder_attention_items(Int64(t), Int64(heads))))
+            firstItem.append(firstItem.last! + Int(ck_encoder_attention_items(Int64(t), Int64(qHeads))))
             row.append(row.last! + t)
         }
-        let (H, D, width) = (Int64(heads), Int64(headDim), heads * headDim)
+        let (Hq, Hkv, D, radius) = (Int64(qHeads), Int64(kvHeads), Int64(headDim), Int64(window ?? -1))
+        let (qWidth, kvWidth) = (qHeads * headDim, kvHeads * headDim)
         pool.parallelFor(firstItem.last!) { item in
             var lo = 0, hi = lengths.count - 1  // the last sequence whose first item is <= item
             while lo < hi {
                 let mid = (lo + hi + 1) / 2
                 if firstItem[mid] <= item { lo = mid } else { hi = mid - 1 }
             }
-            let o = row[lo] * width, local = Int64(item - firstItem[lo])
-            ck_encoder_attention(q + o, k + o, v + o, out + o, Int64(lengths[lo]), H, D, local, local + 1)
+            let (qo, kvo, local) = (row[lo] * qWidth, row[lo] * kvWidth, Int64(item - firstItem[lo]))
+            ck_encoder_attention_gqa(q + qo, k + kvo, v + kvo, out + qo, Int64(lengths[lo]), Hq, Hkv, D, scale, radius,
+                                     local, local + 1)
         }
     }
 }

@@ -32,6 +32,12 @@ extension Ops {
         forSpans(of: count, blockedBy: 64, pool: pool) { i0, i1 in ck_silu_mul(gate + i0, up + i0, Int64(i1 - i0)) }
     }
 
+    /// GeGLU activation in place (Gemma): gate = gelu_tanh(gate) * up, the tanh approximation of GELU. Both [count].
+    public static func geluTanhMul(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int,
+                                   pool: ThreadPool? = nil) {
+        forSpans(of: count, blockedBy: 64, pool: pool) { i0, i1 in ck_gelu_tanh_mul(gate + i0, up + i0, Int64(i1 - i0)) }
+    }
+
     /// Residual connection: a += b, both [count]; split across `pool` when given.
     public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int, pool: ThreadPool? = nil) {
         forSpans(of: count, blockedBy: 64, pool: pool) { i0, i1 in ck_add(a + i0, b + i0, Int64(i1 - i0)) }

@@ -48,11 +48,14 @@ public enum Ops {
     /// otherwise each runs through ``matmul(_:rows:weight:into:pool:int8Activations:precision:)``. The
     /// results are the same either way, bit for bit.
     public static func matmul(_ x: UnsafePointer<Float>, rows M: Int, weights: [(Tensor, UnsafeMutablePointer<Float>)],
-                              pool: ThreadPool, precision: ComputePrecision = .f32) {
+                              pool: ThreadPool, int8Activations: Bool = true, precision: ComputePrecision = .f32) {
         guard M > 0, let K = weights.first?.0.shape.last else { return }
-        let shared = weights.allSatisfy { $0.0.shape.count == 2 && $0.0.shape[1] == K && usesInt8($0.0.dtype) } && K % 32 == 0
+        let shared = int8Activations && K % 32 == 0
+            && weights.allSatisfy { $0.0.shape.count == 2 && $0.0.shape[1] == K && usesInt8($0.0.dtype) }
         guard shared else {
-            for (w, y) in weights { matmul(x, rows: M, weight: w, into: y, pool: pool, precision: precision) }
+            for (w, y) in weights {
+                matmul(x, rows: M, weight: w, into: y, pool: pool, int8Activations: int8Activations, precision: precision)
+            }
             return
         }
         matmulInt8(x, rows: M, weights: weights, pool: pool)

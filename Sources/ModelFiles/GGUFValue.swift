@@ -106,6 +106,9 @@ public enum GGUFValue: Sendable, Equatable, CustomStringConvertible {
     /// An array of integers of any width (e.g. `tokenizer.ggml.token_type`); nil otherwise.
     public var intArray: [Int]? { elements(\.int) }
 
+    /// An array of booleans (e.g. `gemma-embedding.attention.sliding_window_pattern`); nil otherwise.
+    public var boolArray: [Bool]? { elements(\.bool) }
+
     /// An array of numbers as `Double` (e.g. `tokenizer.ggml.scores`); nil otherwise.
     public var doubleArray: [Double]? { elements(\.double) }
 

@@ -98,6 +98,51 @@ struct EncoderKernelTests {
         #expect(a[0] == 0 && abs(b[0] - 1) < 1e-5)  // equal scores: the mean of the values
     }
 
+    @Test("Grouped-query windowed attention equals its reference, over a pool, with and without a window")
+    func groupedWindowed() {
+        var rng = SeededRandom(seed: 25)
+        for (lengths, Hq, Hkv, D, window) in [([40, 3], 4, 2, 16, 4), ([17], 4, 1, 32, nil), ([50], 2, 2, 16, 0),
+                                               ([33, 20], 6, 3, 16, 100)] as [([Int], Int, Int, Int, Int?)] {
+            let T = lengths.reduce(0, +)
+            let q = rng.floats(T * Hq * D, scale: 2), k = rng.floats(T * Hkv * D, scale: 2), v = rng.floats(T * Hkv * D)
+            var out = [Float](repeating: 0, count: T * Hq * D), ref = out
+            out.withUnsafeMutableBufferPointer {
+                Ops.encoderAttention(q: q, k: k, v: v, out: $0.baseAddress!, lengths: lengths, qHeads: Hq, kvHeads: Hkv,
+                                     headDim: D, scale: 0.3, window: window, pool: ThreadPool(threads: 2))
+            }
+            var start = 0
+            for t in lengths {
+                let (qo, kvo) = (start * Hq * D, start * Hkv * D)
+                ref.withUnsafeMutableBufferPointer { p in
+                    q.withUnsafeBufferPointer { qp in k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
+                        ck_encoder_attention_gqa_ref(qp.baseAddress! + qo, kp.baseAddress! + kvo, vp.baseAddress! + kvo,
+                                                     p.baseAddress! + qo, Int64(t), Int64(Hq), Int64(Hkv), Int64(D), 0.3,
+                                                     Int64(window ?? -1))
+                    } } }
+                }
+                start += t
+            }
+            #expect(maxRelativeError(out, ref, floor: 1e-2) < 1e-4, "lengths \(lengths), Hq \(Hq), Hkv \(Hkv), window \(String(describing: window))")
+        }
+    }
+
+    @Test("A window of r keeps token 0 from seeing token r + 1 and lets it see token r")
+    func windowEdge() {
+        let (T, H, D, r) = (6, 1, 4, 2)
+        let q = [Float](repeating: 0.1, count: T * D), k = q
+        var v = [Float](repeating: 0, count: T * D), a = v, b = v
+        func run(_ out: inout [Float]) {
+            ck_encoder_attention_gqa(q, k, v, &out, Int64(T), Int64(H), Int64(H), Int64(D), 0.5, Int64(r), 0,
+                                     ck_encoder_attention_items(Int64(T), Int64(H)))
+        }
+        v[(r + 1) * D] = 3
+        run(&a)
+        #expect(a[0] == 0)                          // token r + 1 is outside token 0's window
+        v[(r + 1) * D] = 0; v[r * D] = 3
+        run(&b)
+        #expect(abs(b[0] - 1) < 1e-5)               // equal scores over r + 1 keys: 3 / 3
+    }
+
     @Test("Bias add adds the bias to every row")
     func bias() {
         var y: [Float] = [1, 2, 3, 4, 5, 6]

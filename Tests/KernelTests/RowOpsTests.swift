@@ -41,6 +41,21 @@ struct RowOpsTests {
         #expect(edge[0] == 0 && abs(edge[1] - 30) < 1e-5 && abs(edge[2]) < 1e-10)
     }
 
+    @Test("gelu_tanh(gate) * up equals its reference and PyTorch's tanh GELU at known points")
+    func geluTanhMul() {
+        var rng = SeededRandom(seed: 14)
+        let gate = rng.floats(1001, scale: 12), up = rng.floats(1001)
+        var ref = gate, fast = gate
+        ck_gelu_tanh_mul_ref(&ref, up, 1001)
+        fast.withUnsafeMutableBufferPointer { Ops.geluTanhMul(gate: $0.baseAddress!, up: up, count: 1001, pool: nil) }
+        #expect(maxRelativeError(fast, ref, floor: 1e-6) < 1e-5)
+        // torch.nn.functional.gelu(x, approximate="tanh") at 1, -1, 0, 30, -30.
+        var edge: [Float] = [1, -1, 0, 30, -30]
+        ck_gelu_tanh_mul(&edge, [1, 1, 1, 1, 1], 5)
+        #expect(abs(edge[0] - 0.8411920) < 1e-6 && abs(edge[1] + 0.1588080) < 1e-6 && edge[2] == 0)
+        #expect(abs(edge[3] - 30) < 1e-5 && abs(edge[4]) < 1e-10)
+    }
+
     @Test("add and l2Normalize agree with direct double-precision arithmetic")
     func addAndNormalize() {
         var rng = SeededRandom(seed: 13)

@@ -35,6 +35,16 @@ int64_t ck_encoder_attention_items(int64_t T, int64_t H);
 void ck_encoder_attention(const float *q, const float *k, const float *v, float *out,
                           int64_t T, int64_t H, int64_t D, int64_t item0, int64_t item1);
 
+/* The same generalised (EmbeddingGemma): grouped-query heads (query head h reads kv head h / (Hq / Hkv)), a given
+ * softmax scale, and an optional symmetric window: query i sees keys j with |i - j| <= radius (radius < 0: all).
+ *   q, out: [T, Hq, D]; k, v: [T, Hkv, D]. Work items: ck_encoder_attention_items(T, Hq).
+ * ck_encoder_attention is this with Hkv = H, scale 1/sqrt(D), no window. */
+void ck_encoder_attention_gqa_ref(const float *q, const float *k, const float *v, float *out,
+                                  int64_t T, int64_t Hq, int64_t Hkv, int64_t D, double scale, int64_t radius);
+void ck_encoder_attention_gqa(const float *q, const float *k, const float *v, float *out,
+                              int64_t T, int64_t Hq, int64_t Hkv, int64_t D, float scale, int64_t radius,
+                              int64_t item0, int64_t item1);
+
 #ifdef __cplusplus
 }
 #endif

@@ -135,6 +135,10 @@ void ck_rmsnorm(const float *x, const float *w, float *y, int64_t rows, int64_t 
 /* SwiGLU activation: gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)). */
 void ck_silu_mul_ref(float *gate, const float *up, int64_t n);
 void ck_silu_mul(float *gate, const float *up, int64_t n);
+/* GeGLU activation (Gemma): gate[i] = gelu_tanh(gate[i]) * up[i], the tanh approximation of GELU
+ * (PyTorch's approximate="tanh"). The fast version's error is within a few float ulps of the reference. */
+void ck_gelu_tanh_mul_ref(float *gate, const float *up, int64_t n);
+void ck_gelu_tanh_mul(float *gate, const float *up, int64_t n);
 
 /* a[i] += b[i] (residual connection). */
 void ck_add(float *a, const float *b, int64_t n);

@@ -123,7 +123,8 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
             observe?(layerIndex + 1, x, T)
         }
 
-        // 7. Pooling per sequence: x [T, C] -> [sequences, C].
-        return Pooled.vectors(x, lengths: lengths, dim: C, pooling: c.pooling)
+        // 7. Pooling per sequence: x [T, C] -> [sequences, C]. Mean runs over every token, [CLS] and
+        //    [SEP] included, as sentence-transformers does (its attention mask is all ones for real tokens).
+        return c.pooling.pool(x, lengths: lengths, dim: C)
     }
 }

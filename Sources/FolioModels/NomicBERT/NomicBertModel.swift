@@ -24,7 +24,7 @@ public final class NomicBertModel: EmbeddingModel, @unchecked Sendable {
     }
 
     public func embed(_ sequences: [[Int32]]) throws -> [[Float]] {
-        forward(sequences) { x, lengths in Pooled.vectors(x, lengths: lengths, dim: self.config.hiddenSize, pooling: self.config.pooling) }
+        forward(sequences) { x, lengths in self.config.pooling.pool(x, lengths: lengths, dim: self.config.hiddenSize) }
     }
 
     public func tokenStates(_ sequences: [[Int32]]) throws -> [[[Float]]] {
