@@ -44,6 +44,23 @@ struct EvalCommandTests {
         #expect(report.tokens > 10 && report.tokensPerSecond > 0)
     }
 
+    /// One model of each family, from a folder and from GGUF (relative to Fixtures/).
+    static let families = ["xlmr/mean", "xlmr/cls-q8_0.gguf", "nomic/model", "nomic/nomic-f16.gguf",
+                           "models/embeddinggemma-tiny/hf", "models/embeddinggemma-tiny/tiny-q8_0.gguf"]
+
+    @Test("folio eval runs with every family (XLM-RoBERTa, nomic-bert, EmbeddingGemma) and finds each query's own document",
+          arguments: families)
+    func everyFamily(model: String) throws {
+        let data = try Self.selfRetrievalSet()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let path = modelsFolder.deletingLastPathComponent().appendingPathComponent(model).path
+        let run = try runFolio(["eval", "--model", path, "--dataset", data.path, "--mode", "hybrid", "--plain-queries", "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(run.out.utf8))
+        #expect(report.documents == 5 && report.metrics.queries == 5)
+        #expect(report.metrics.ndcg == 1 && report.metrics.mrr == 1, "\(model): \(report.metrics)")
+    }
+
     @Test("folio eval --mode hybrid ranks each query exactly as folio kb search --mode hybrid does on its collection")
     func evalRanksAsKnowledgeBaseSearch() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("folio-eval-kb-\(UUID().uuidString)")
