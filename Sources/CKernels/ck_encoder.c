@@ -181,11 +181,16 @@ void ck_encoder_attention_ref(const float *q, const float *k, const float *v, fl
 
 int64_t ck_encoder_attention_items(int64_t T, int64_t H) { return (T + CK_ENC_ATTN_BQ - 1) / CK_ENC_ATTN_BQ * H; }
 
-/* One item: the kv head's keys are packed transposed (kt[d][j]) so the scores of a query row are a sweep
- * over j that vectorises; probabilities then weight the value rows, a sweep over d. Sequences of BERT
- * models are short (512 positions at most), so a [BQ, T] score block is small and exact softmax
- * (max first, then exp) needs no online rescaling. With a window, each row sweeps only its own keys
- * [lo, hi). Scratch: kt [D, T] and s [BQ, T], one allocation. */
+/* Rows of a query block scored and weighted together: each loaded key or value vector serves RB rows. */
+#define RB 4
+
+/* One item: the kv head's keys are packed transposed (kt[d][j]) so scores are sweeps over j that vectorise;
+ * probabilities then weight the value rows, sweeps over d. RB query rows at a time keep RB x LANES score (or
+ * output) accumulators in registers while d (or j) runs, so each key (or value) vector loaded serves RB rows.
+ * Sequences of these encoders are short (a few thousand positions), so a [BQ, T] score block is small and exact
+ * softmax (max first, then exp) needs no online rescaling. With a window, a row group sweeps the keys any of its
+ * rows sees, [lo of the first, hi of the last), and each row then keeps its own [lo, hi). Scratch: kt [D, T],
+ * s [BQ, T], one allocation. */
 static inline __attribute__((always_inline)) void encoder_attention(
     const float *q, const float *k, const float *v, float *out, int64_t T, int64_t Hq, int64_t Hkv, int64_t D,
     float scale, int64_t radius, int64_t item0, int64_t item1) {
@@ -203,33 +208,73 @@ static inline __attribute__((always_inline)) void encoder_attention(
             }
             packed = g;
         }
-        for (int64_t r = 0; r < i1 - i0; r++) {
-            const float *qr = q + ((i0 + r) * Hq + h) * D;
-            const int64_t lo = window_lo(i0 + r, radius), n = window_hi(i0 + r, T, radius) - lo;
-            float *restrict sr = s + r * T;
-            for (int64_t j = 0; j < n; j++) sr[j] = 0.0f;
-            for (int64_t d = 0; d < D; d++) {
-                const float qd = qr[d] * scale;
-                const float *restrict kd = kt + d * T + lo;
-                for (int64_t j = 0; j < n; j++) sr[j] += qd * kd[j];
-            }
-            float mx = -INFINITY;
-            for (int64_t j = 0; j < n; j++) mx = sr[j] > mx ? sr[j] : mx;
-            float acc[LANES] = {0};
+        for (int64_t r0 = i0; r0 < i1; r0 += RB) {
+            const int64_t rows = i1 - r0 < RB ? i1 - r0 : RB;
+            const int64_t lo = window_lo(r0, radius), hi = window_hi(r0 + rows - 1, T, radius), n = hi - lo;
+            const float *qr[RB];
+            for (int r = 0; r < RB; r++) qr[r] = q + ((r0 + (r < rows ? r : 0)) * Hq + h) * D;
+            float *sr[RB];
+            for (int r = 0; r < RB; r++) sr[r] = s + ((r0 - i0) + (r < rows ? r : 0)) * T;
+            /* 1. Scores of the group's rows over [lo, hi): sr[r][j - lo] = scale * q_r . k_j. */
             int64_t j = 0;
-            for (; j + LANES <= n; j += LANES)
-                for (int l = 0; l < LANES; l++) { sr[j + l] = ck_vexp(sr[j + l] - mx); acc[l] += sr[j + l]; }
-            float sum = 0;
-            for (int l = 0; l < LANES; l++) sum += acc[l];
-            for (; j < n; j++) { sr[j] = ck_vexp(sr[j] - mx); sum += sr[j]; }
-            const float inv = 1.0f / sum;
-            float *restrict o = out + ((i0 + r) * Hq + h) * D;
-            for (int64_t d = 0; d < D; d++) o[d] = 0.0f;
-            for (int64_t jj = 0; jj < n; jj++) {
-                const float p = sr[jj] * inv;
-                const float *restrict vr = v + ((lo + jj) * Hkv + g) * D;
-                for (int64_t d = 0; d < D; d++) o[d] += p * vr[d];
+            for (; j + LANES <= n; j += LANES) {
+                float acc[RB][LANES] = {{0}};
+                for (int64_t d = 0; d < D; d++) {
+                    const float *restrict kd = kt + d * T + lo + j;
+                    for (int r = 0; r < RB; r++) {
+                        const float qd = qr[r][d];
+                        for (int l = 0; l < LANES; l++) acc[r][l] += qd * kd[l];
+                    }
+                }
+                for (int r = 0; r < rows; r++)
+                    for (int l = 0; l < LANES; l++) sr[r][j + l] = acc[r][l] * scale;
             }
+            for (; j < n; j++)
+                for (int r = 0; r < rows; r++) {
+                    float a = 0;
+                    for (int64_t d = 0; d < D; d++) a += qr[r][d] * kt[d * T + lo + j];
+                    sr[r][j] = a * scale;
+                }
+            /* 2. Softmax per row over its own window (keys of the group's range it does not see get 0). */
+            for (int r = 0; r < rows; r++) {
+                const int64_t a0 = window_lo(r0 + r, radius) - lo, a1 = window_hi(r0 + r, T, radius) - lo;
+                float *restrict row = sr[r];
+                float mx = -INFINITY;
+                for (int64_t jj = a0; jj < a1; jj++) mx = row[jj] > mx ? row[jj] : mx;
+                float part[LANES] = {0};
+                int64_t jj = a0;
+                for (; jj + LANES <= a1; jj += LANES)
+                    for (int l = 0; l < LANES; l++) { row[jj + l] = ck_vexp(row[jj + l] - mx); part[l] += row[jj + l]; }
+                float sum = 0;
+                for (int l = 0; l < LANES; l++) sum += part[l];
+                for (; jj < a1; jj++) { row[jj] = ck_vexp(row[jj] - mx); sum += row[jj]; }
+                const float inv = 1.0f / sum;
+                for (jj = 0; jj < a0; jj++) row[jj] = 0.0f;
+                for (jj = a0; jj < a1; jj++) row[jj] *= inv;
+                for (jj = a1; jj < n; jj++) row[jj] = 0.0f;
+            }
+            /* 3. Outputs: o_r = sum_j p_r[j] v_j, LANES columns of the RB rows at a time. */
+            int64_t d0 = 0;
+            for (; d0 + LANES <= D; d0 += LANES) {
+                float acc[RB][LANES] = {{0}};
+                for (int64_t jj = 0; jj < n; jj++) {
+                    const float *restrict vr = v + ((lo + jj) * Hkv + g) * D + d0;
+                    for (int r = 0; r < RB; r++) {
+                        const float p = sr[r][jj];
+                        for (int l = 0; l < LANES; l++) acc[r][l] += p * vr[l];
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    float *restrict o = out + ((r0 + r) * Hq + h) * D + d0;
+                    for (int l = 0; l < LANES; l++) o[l] = acc[r][l];
+                }
+            }
+            for (; d0 < D; d0++)
+                for (int r = 0; r < rows; r++) {
+                    float a = 0;
+                    for (int64_t jj = 0; jj < n; jj++) a += sr[r][jj] * v[((lo + jj) * Hkv + g) * D + d0];
+                    out[((r0 + r) * Hq + h) * D + d0] = a;
+                }
         }
     }
     free(kt);
