@@ -67,6 +67,7 @@ def ensure_model(cache: Path, layers: int, log=print, files=("hf", "f16", "bf16"
     if need_hf or need_f16 or need_bf16:
         t = time.time()
         log(f"making {s.name}: random weights (seed {SEED}) ...")
+        p["f16"].parent.mkdir(parents=True, exist_ok=True)   # a GGUF-only run makes no hf/ folder first
         w = random_weights(s, "bfloat16")           # float32 arrays already rounded to BF16
         if need_hf:
             tmp = p["hf"].with_name("hf.partial")
