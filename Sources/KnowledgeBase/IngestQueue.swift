@@ -82,14 +82,17 @@ public actor IngestQueue {
     private func loop() async {
         let store = knowledgeBase.store
         while !Task.isCancelled {
-            // A failed claim (database unavailable) is retried after the poll interval.
+            // A failed read or claim (database unavailable) is retried after the poll interval.
+            let pending = try? await store.pendingJobs()
             // Only jobs of collections bound to this model: another server's model takes the others.
-            if let served = try? await knowledgeBase.boundCollectionNames(),
-               let job = try? await store.claimJob(holder: configuration.holder, lease: configuration.leaseSeconds, in: served) {
+            if let pending, !pending.isEmpty,
+               let job = try? await store.claimJob(
+                   holder: configuration.holder, lease: configuration.leaseSeconds,
+                   in: await knowledgeBase.boundCollectionNames(among: Set(pending.map(\.collection)))) {
                 await JobRun(job: job, knowledgeBase: knowledgeBase, configuration: configuration).run()
                 continue
             }
-            if await finishOnePendingDocumentVector() { continue }
+            if let pending, await finishOnePendingDocumentVector(skippingDocumentsOf: pending) { continue }
             let seconds = configuration.pollSeconds
             let nap = Task { _ = try? await Task.sleep(for: .seconds(seconds)) }
             self.nap = nap
@@ -98,11 +101,10 @@ public actor IngestQueue {
         }
     }
 
-    /// Phase two for the oldest document left without its vector that no unfinished job is finishing (a job whose
-    /// holder died finishes its own document when claimed again). True when one was tried.
-    private func finishOnePendingDocumentVector() async -> Bool {
+    /// Phase two for the oldest document left without its vector that none of the unfinished `jobs` is finishing (a
+    /// job whose holder died finishes its own document when claimed again). True when one was tried.
+    private func finishOnePendingDocumentVector(skippingDocumentsOf jobs: [IngestJob]) async -> Bool {
         let kb = knowledgeBase
-        guard let jobs = try? await kb.store.pendingJobs() else { return false }
         let skipping = failedVectors.union(jobs.compactMap(\.documentID))
         guard let document = try? await kb.pendingDocumentVectors(skipping: skipping, limit: 1).first else { return false }
         do {

@@ -69,11 +69,12 @@ public final class KnowledgeBase: Sendable {
             maxChunkTokens: maxChunkTokens, overlapTokens: overlapTokens, documentVectors: documentVectors))
     }
 
-    /// Names of the collections bound to this model (the jobs this knowledge base can run).
-    public func boundCollectionNames() async throws -> Set<String> {
-        Set(try await store.collections().map(\.spec).filter {
-            Self.modelName(of: $0.model) == modelName && $0.dimensions <= engine.dimension
-        }.map(\.name))
+    /// Of `names`, the collections bound to this model (whose jobs this knowledge base can run), by
+    /// `boundCollection`'s rule; one that cannot be read now is left out.
+    public func boundCollectionNames(among names: Set<String>) async -> Set<String> {
+        var bound: Set<String> = []
+        for name in names where (try? await boundCollection(name)) != nil { bound.insert(name) }
+        return bound
     }
 
     /// The collection, checked to be bound to this model.
