@@ -2,9 +2,15 @@
  * ck_attention.c with both products on vdpbf16ps, about twice the f32 throughput. q, k and v are
  * rounded to bf16 once; scores, the online softmax (max, sum, rescaling) and the output accumulators
  * stay f32; the probabilities are rounded to bf16 for the P V product.
- * Packed layouts (one tile = CK_MATMUL_NR = 32 keys of one kv head, D a multiple of 32):
- *   keys   kt[D/2][32]        word (k[j][d], k[j][d+1]) at [d/2][j]: columns are keys, pairs along d;
- *   values vt[D/32][16][32]   word (v[j][d], v[j+1][d]) at [d/32][j/2][d%32]: pairs along keys.
+ * Keys are visited in chunks of BC = 128 (four 32-key panels of Q K^T, one P V product of 64 key pairs),
+ * so the softmax's reductions and the accumulators' loads and stores are paid once per 128 keys. The
+ * softmax works in base 2 (scores times scale * log2 e, exp2 as a degree-5 polynomial and vscalefps) and
+ * rescales lazily: the running max moves only when a chunk's max passes it by more than TAU (2^8), so
+ * the probabilities stay below 2^TAU and most chunks need no rescaling (as FlashAttention-4 does).
+ * Packed layouts (D a multiple of 32; Tp = T rounded up to 32 keys):
+ *   keys   kt[kh][T/32][D/2][32]    word (k[j][d], k[j][d+1]) at [..][d/2][j%32]: one Q K^T panel per 32 keys;
+ *   values vt[kh][D/32][Tp/2][32]   word (v[j][d], v[j+1][d]) at [..][d/32][j/2][d%32]: a panel of D's 32
+ *                                   columns runs down all key pairs, so a chunk's P V is one product.
  * Both are bf16 matmul panels, so the micro-kernel is ck_btile_avx512's. */
 #include "ck_internal.h"
 #include "ck_softmax_avx512.h"
@@ -13,6 +19,8 @@
 
 #define BQ CK_ATTN_BQ
 #define BK CK_MATMUL_NR
+#define BC 128   /* keys per softmax chunk: four key panels */
+#define TAU 8.0f /* lazy rescaling: the running max (log2 units) moves when passed by more than this */
 
 /* The hardware, not the FOLIO_KERNELS cap: a cap lowered by another thread between a caller's check and
  * its call must not turn a valid call into an abort. */
@@ -79,44 +87,99 @@ static inline __attribute__((always_inline)) CK_BF16 __m512i bf16_lanes(const fl
     return _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x)));
 }
 
-CK_BF16 static void pack_tiles(const float *k, const float *v, int64_t T, int64_t Hkv, int64_t D,
+CK_BF16 static void pack_tiles(const float *k, const float *kmean, const float *v, int64_t T, int64_t Hkv, int64_t D,
                                uint32_t *kp, uint32_t *vp, int64_t item0, int64_t item1) {
-    const int64_t tiles = (T + BK - 1) / BK, stride = Hkv * D;
+    const int64_t tiles = (T + BK - 1) / BK, stride = Hkv * D, pairs = tiles * BK / 2;
     const __m512i down = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                             _mm512_set1_epi32(BK));
     for (int64_t item = item0; item < item1; item++) { /* item = kh * tiles + tile */
         const int64_t kh = item / tiles, j0 = item % tiles * BK, jn = T - j0 < BK ? T - j0 : BK;
-        uint32_t *kt = kp + item * tile_words(D), *vt = vp + item * tile_words(D);
-        if (jn < BK) { memset(kt, 0, (size_t)tile_words(D) * 4); memset(vt, 0, (size_t)tile_words(D) * 4); }
+        uint32_t *kt = kp + item * tile_words(D);
+        if (jn < BK) memset(kt, 0, (size_t)tile_words(D) * 4);
         for (int64_t j = 0; j < jn; j++) { /* key row j: 32 floats -> 16 pairs, down column j */
-            const float *kr = k + ((j0 + j) * Hkv + kh) * D;
+            const float *kr = k + ((j0 + j) * Hkv + kh) * D, *km = kmean ? kmean + kh * D : NULL;
             for (int64_t d = 0; d < D; d += 32) {
-                const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(kr + d + 16), _mm512_loadu_ps(kr + d));
+                __m512 lo = _mm512_loadu_ps(kr + d), hi = _mm512_loadu_ps(kr + d + 16);
+                if (km) { lo = _mm512_sub_ps(lo, _mm512_loadu_ps(km + d)); hi = _mm512_sub_ps(hi, _mm512_loadu_ps(km + d + 16)); }
+                const __m512bh b = _mm512_cvtne2ps_pbh(hi, lo);
                 _mm512_i32scatter_epi32((void *)(kt + d / 2 * BK + j), down, (__m512i)b, 4);
             }
         }
-        for (int64_t j = 0; j < jn; j += 2) { /* value rows j, j + 1 interleaved per column */
-            const float *v0 = v + ((j0 + j) * Hkv + kh) * D, *v1 = j + 1 < jn ? v0 + stride : NULL;
+        for (int64_t j = 0; j < BK; j += 2) { /* value rows j, j + 1 interleaved per column; zero past T */
+            const float *v0 = j < jn ? v + ((j0 + j) * Hkv + kh) * D : NULL, *v1 = j + 1 < jn ? v0 + stride : NULL;
             for (int64_t d = 0; d < D; d += 16) {
-                __m512i w = bf16_lanes(v0 + d);
+                __m512i w = v0 ? bf16_lanes(v0 + d) : _mm512_setzero_si512();
                 if (v1) w = _mm512_or_si512(w, _mm512_slli_epi32(bf16_lanes(v1 + d), 16));
-                _mm512_store_si512((void *)(vt + (d / BK * (BK / 2) + j / 2) * BK + d % BK), w);
+                _mm512_store_si512((void *)(vp + ((kh * (D / BK) + d / BK) * pairs + (j0 + j) / 2) * BK + d % BK), w);
             }
         }
     }
 }
 
+/* 2^x for x <= TAU: x = n + f with n an integer and |f| <= 1/2, 2^f by a degree-5 polynomial (relative
+ * error 2.4e-7), times 2^n by vscalefps (0 below 2^-126 and for -inf). Lanes outside `keep` are 0. */
+static inline __attribute__((always_inline)) CK_BF16 __m512 exp2_16(__mmask16 keep, __m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-127.0f));
+    const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512 f = _mm512_sub_ps(x, n);
+    __m512 p = _mm512_set1_ps(1.3276452664285898e-3f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.675541892647743e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550713464617729e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022120237350464e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931469440460205e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0000001192092896f));
+    return _mm512_maskz_scalef_ps(keep, p, n);
+}
+
+/* One query row against a chunk of jv visible keys (jv <= BC) whose raw scores are s[0..BC): the online
+ * softmax in base 2 with lazy rescaling. c = scale * log2 e; m, l: the row's running max (log2 units)
+ * and sum; a[0..D): its accumulator, rescaled when the max moves (`fresh`: nothing accumulated yet).
+ * Writes the probabilities as bf16 pairs pb[0..BC/2), 0 for the masked keys. */
+static inline __attribute__((always_inline)) CK_BF16 void softmax_chunk(
+    const float *restrict s, int64_t jv, float c, float *m, float *l, float *restrict a, int64_t D, int fresh,
+    uint32_t *restrict pb) {
+    __m512 x[BC / 16];
+    __mmask16 keep[BC / 16];
+    const __m512 vc = _mm512_set1_ps(c), ninf = _mm512_set1_ps(-INFINITY);
+    __m512 vmax = ninf;
+    for (int i = 0; i < BC / 16; i++) {
+        const int64_t n = jv - 16 * i;
+        keep[i] = n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+        x[i] = _mm512_mask_mul_ps(ninf, keep[i], _mm512_loadu_ps(s + 16 * i), vc);
+        vmax = _mm512_max_ps(vmax, x[i]);
+    }
+    const float tmax = _mm512_reduce_max_ps(vmax);
+    if (tmax > *m + TAU) { /* also on the first chunk, where m = -inf */
+        if (!fresh) {
+            const float corr = exp2f(*m - tmax);
+            *l *= corr;
+            const __m512 vk = _mm512_set1_ps(corr);
+            for (int64_t d = 0; d < D; d += 16) _mm512_storeu_ps(a + d, _mm512_mul_ps(_mm512_loadu_ps(a + d), vk));
+        }
+        *m = tmax;
+    }
+    const __m512 vm = _mm512_set1_ps(*m);
+    __m512 sum = _mm512_setzero_ps();
+    for (int i = 0; i < BC / 16; i += 2) {
+        const __m512 p0 = exp2_16(keep[i], _mm512_sub_ps(x[i], vm)), p1 = exp2_16(keep[i + 1], _mm512_sub_ps(x[i + 1], vm));
+        sum = _mm512_add_ps(sum, _mm512_add_ps(p0, p1));
+        _mm512_storeu_si512((void *)(pb + 8 * i), (__m512i)_mm512_cvtne2ps_pbh(p1, p0));
+    }
+    *l += _mm512_reduce_add_ps(sum);
+}
+
 typedef struct {
     float acc[BQ * CK_ATTN_MAX_D];
-    float s[BQ * BK];
+    float s[BQ * BC];
     uint32_t qb[BQ * CK_ATTN_MAX_D / 2];
-    uint32_t pb[BQ * BK / 2];
-} attn_bf16_scratch; /* about 100 KiB a thread */
+    uint32_t pb[BQ * BC / 2];
+} attn_bf16_scratch; /* about 120 KiB a thread */
 
 CK_BF16 static void attention_items(const float *q, const uint32_t *kp, const uint32_t *vp, float *out,
                                     int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
-    const float scale = 1.0f / sqrtf((float)D);
+    const float c = 1.44269504088896341f / sqrtf((float)D);
     const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ, tiles = (T + BK - 1) / BK, dw = D / 2;
+    const int64_t pairs = tiles * BK / 2;
     attn_bf16_scratch *sc = ck_thread_scratch(CK_SCRATCH_ATTENTION_BF16, sizeof(attn_bf16_scratch));
     float *restrict acc = sc->acc, *restrict s = sc->s;
     float mrow[BQ], lrow[BQ];
@@ -130,36 +193,42 @@ CK_BF16 static void attention_items(const float *q, const uint32_t *kp, const ui
                 _mm512_storeu_si512((void *)(sc->qb + r * dw + d / 2),
                                     (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(qr + d + 16), _mm512_loadu_ps(qr + d)));
         }
-        memset(acc, 0, (size_t)(nq * D) * sizeof(float));
-        for (int64_t j0 = 0; j0 < i1; j0 += BK) {
-            const int64_t jn = i1 - j0 < BK ? i1 - j0 : BK;
-            const uint32_t *kt = kp + (kh * tiles + j0 / BK) * tile_words(D), *vt = vp + (kh * tiles + j0 / BK) * tile_words(D);
-            const int64_t r0 = j0 > i0 ? j0 - i0 : 0, rows = nq - r0; /* earlier rows end before key j0 */
-            ck_btile_avx512(sc->qb + r0 * dw, dw, kt, dw, s + r0 * BK, BK, rows, BK, 0); /* s = q k^T */
-            for (int64_t r = r0; r < nq; r++) {
-                const int64_t i = i0 + r, jv = i - j0 + 1 < jn ? i - j0 + 1 : jn; /* causal: keys <= i */
-                softmax_step_avx512(s + r * BK, jv, scale, &mrow[r], &lrow[r], acc + r * D, D);
-                _mm512_storeu_si512((void *)(sc->pb + r * (BK / 2)),
-                                    (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(s + r * BK + 16), _mm512_loadu_ps(s + r * BK)));
+        /* Chunks start at multiples of BC <= i0 (BQ divides BC), so every row sees each chunk's first key. */
+        for (int64_t j0 = 0; j0 < i1; j0 += BC) {
+            const int64_t jn = i1 - j0 < BC ? i1 - j0 : BC;
+            for (int64_t t = 0; t * BK < jn; t++) /* s[r][t*32..] = q k^T over one key panel */
+                ck_btile_avx512(sc->qb, dw, kp + (kh * tiles + j0 / BK + t) * tile_words(D), dw, s + t * BK, BC, nq, BK, 0);
+            for (int64_t r = 0; r < nq; r++) {
+                const int64_t jv = i0 + r - j0 + 1 < jn ? i0 + r - j0 + 1 : jn; /* causal: keys <= i0 + r */
+                softmax_chunk(s + r * BC, jv, c, &mrow[r], &lrow[r], acc + r * D, D, j0 == 0, sc->pb + r * (BC / 2));
             }
-            for (int64_t p = 0; p < D / BK; p++) /* acc += P V, one 32-column panel of D at a time */
-                ck_btile_avx512(sc->pb + r0 * (BK / 2), BK / 2, vt + p * (BK / 2) * BK, BK / 2,
-                                acc + r0 * D + p * BK, D, rows, BK, 1);
+            for (int64_t p = 0; p < D / BK; p++) /* acc += P V, one 32-column panel of D over the chunk's pairs */
+                ck_btile_avx512(sc->pb, BC / 2, vp + ((kh * (D / BK) + p) * pairs + j0 / 2) * BK, (jn + 1) / 2,
+                                acc + p * BK, D, nq, BK, j0 > 0);
         }
         for (int64_t r = 0; r < nq; r++) {
             float *o = out + ((i0 + r) * Hq + h) * D;
-            const float inv = 1.0f / lrow[r];
-            for (int64_t d = 0; d < D; d++) o[d] = acc[r * D + d] * inv;
+            const __m512 inv = _mm512_set1_ps(1.0f / lrow[r]);
+            for (int64_t d = 0; d < D; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_loadu_ps(acc + r * D + d), inv));
         }
     }
 }
 #endif
 
-void ck_attention_pack_bf16(const float *k, const float *v, int64_t T, int64_t Hkv, int64_t D,
+void ck_attention_key_mean(const float *k, int64_t T, int64_t Hkv, int64_t D, float *mean) {
+    double *sum = ck_alloc((size_t)(Hkv * D) * sizeof(double));
+    for (int64_t i = 0; i < Hkv * D; i++) sum[i] = 0;
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t i = 0; i < Hkv * D; i++) sum[i] += k[t * Hkv * D + i];
+    for (int64_t i = 0; i < Hkv * D; i++) mean[i] = (float)(sum[i] / (double)T);
+    free(sum);
+}
+
+void ck_attention_pack_bf16(const float *k, const float *kmean, const float *v, int64_t T, int64_t Hkv, int64_t D,
                             uint32_t *kp, uint32_t *vp, int64_t item0, int64_t item1) {
     if (!hardware_bf16() || D % BK != 0 || D > CK_ATTN_MAX_D) abort(); /* programmer error: callers check */
 #ifdef CK_X86
-    pack_tiles(k, v, T, Hkv, D, kp, vp, item0, item1);
+    pack_tiles(k, kmean, v, T, Hkv, D, kp, vp, item0, item1);
 #endif
 }
 

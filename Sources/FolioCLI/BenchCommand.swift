@@ -39,7 +39,7 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let precision = precisionOption.precision
-            let embedder = try await modelOptions.loadEmbedder(precision: precision, maxBatchTokens: max(8192, tokens * batch))
+            let embedder = try await modelOptions.loadEmbedder(precision: precision, attention: precisionOption.attention, maxBatchTokens: max(8192, tokens * batch))
             let d = embedder.description
             guard tokens <= embedder.contextLength else {
                 throw ValidationError("--tokens \(tokens) is over the model's context of \(embedder.contextLength) tokens")

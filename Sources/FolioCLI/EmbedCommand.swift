@@ -19,7 +19,7 @@ struct EmbedCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let texts = try readInputTexts(path: input)
-            let embedder = try await modelOptions.loadEmbedder(precision: precisionOption.precision)
+            let embedder = try await modelOptions.loadEmbedder(precision: precisionOption.precision, attention: precisionOption.attention)
             let options = EmbedOptions(instruction: instruction, dimensions: dimensions, truncate: truncate)
             let writer = try LineWriter(path: output)
             // Chunks keep memory flat for long inputs files; results are written in input order.

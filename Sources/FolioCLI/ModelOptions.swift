@@ -17,10 +17,11 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// Resolves the model and loads it with these threads and `precision`.
-    func loadEmbedder(precision: EmbedderConfiguration.Precision = .f32, maxBatchTokens: Int = 8192) async throws -> Embedder {
+    func loadEmbedder(precision: EmbedderConfiguration.Precision = .f32, attention: EmbedderConfiguration.Attention = .auto,
+                      maxBatchTokens: Int = 8192) async throws -> Embedder {
         try Embedder.load(
             path: try await localPath(),
-            configuration: .init(threads: threads, maxBatchTokens: maxBatchTokens, precision: precision))
+            configuration: .init(threads: threads, maxBatchTokens: maxBatchTokens, precision: precision, attention: attention))
     }
 }
 
@@ -37,6 +38,9 @@ struct ThreadOptions: ParsableArguments {
 struct PrecisionOption: ParsableArguments {
     @Option(help: "Linear-layer arithmetic for float weights: f32 or bf16 (AVX-512 BF16; f32 elsewhere).")
     var precision: EmbedderConfiguration.Precision = .f32
+    @Option(help: "Attention arithmetic: auto (bf16 from 2,048 tokens where AVX-512 BF16 exists, else f32), f32 or bf16.")
+    var attention: EmbedderConfiguration.Attention = .auto
 }
 
 extension EmbedderConfiguration.Precision: ExpressibleByArgument {}
+extension EmbedderConfiguration.Attention: ExpressibleByArgument {}

@@ -77,7 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
                 let names = (i == 0 ? extraNames : []) + (spec.name.map { [$0] } ?? []) + ServedModel.names(forPath: spec.path)
                 let localPath = try await ModelLocator.localPath(for: spec.path)
                 let engine = EmbedderConfiguration(
-                    threads: threadOptions.threads, maxBatchTokens: config.batching.maxBatchTokens, precision: precisionOption.precision)
+                    threads: threadOptions.threads, maxBatchTokens: config.batching.maxBatchTokens, precision: precisionOption.precision,
+                    attention: precisionOption.attention)
                 switch try ModelKind.of(path: localPath) {
                 case .embedder:
                     let embedder = try Embedder.load(path: localPath, configuration: engine)

@@ -29,6 +29,8 @@ public struct EmbedOptions: Sendable, Equatable {
 public struct EmbedderConfiguration: Sendable, Equatable {
     /// Arithmetic of the linear layers over float weights: `.f32` (the reference's) or `.bf16`.
     public typealias Precision = ComputePrecision
+    /// Arithmetic of attention's products.
+    public typealias Attention = AttentionPrecision
 
     /// Worker threads for the kernels; nil uses every core.
     public var threads: Int?
@@ -38,11 +40,16 @@ public struct EmbedderConfiguration: Sendable, Equatable {
     /// with AVX-512 BF16, about twice as fast at a cosine of about 0.999 to f32. Quantised weights and
     /// CPUs without AVX-512 BF16 run as with `.f32`; `Embedder.precisionUsed` says which applied.
     public var precision: Precision
+    /// Attention's products: `.auto` (f32 for short sequences, bf16 from 2,048 tokens on CPUs with AVX-512 BF16,
+    /// cosine above 0.9999 to float64 at 8k and 32k tokens), `.f32` always, or `.bf16` always.
+    public var attention: AttentionPrecision
 
-    public init(threads: Int? = nil, maxBatchTokens: Int = 8192, precision: Precision = .f32) {
+    public init(threads: Int? = nil, maxBatchTokens: Int = 8192, precision: Precision = .f32,
+                attention: AttentionPrecision = .auto) {
         self.threads = threads
         self.maxBatchTokens = maxBatchTokens
         self.precision = precision
+        self.attention = attention
     }
 }
 

@@ -25,7 +25,8 @@ public final class Embedder: Sendable {
 
     init(loaded: LoadedModel, tokenizer: any Tokenizer, configuration: EmbedderConfiguration) {
         self.description = loaded.description
-        self.model = (loaded.model as? Qwen3Model)?.using(precision: configuration.precision) ?? loaded.model
+        self.model = (loaded.model as? Qwen3Model)?.using(precision: configuration.precision, attention: configuration.attention)
+            ?? loaded.model
         self.encoder = InputEncoder(tokenizer: tokenizer, lastTokenPooling: loaded.model.pooling == .lastToken)
         self.configuration = configuration
         self.prompts = PromptConvention.of(modelPath: loaded.description.path, architecture: loaded.description.architecture,

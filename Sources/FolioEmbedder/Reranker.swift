@@ -30,7 +30,10 @@ public final class Reranker: Sendable {
             headIDs = (yes, no)
         }
         let loaded = try ModelLoader.loadReranker(path: path, headIDs: headIDs, pool: pool)
-        let model = (loaded.model as? Qwen3Reranker)?.using(precision: configuration.precision) ?? loaded.model
+        let model = (loaded.model as? Qwen3Reranker)?.using(
+            precision: configuration.precision,
+            // Scores are held to 1e-5 of the reference, which bf16 attention does not keep: f32 unless asked.
+            attention: configuration.attention == .auto ? .f32 : configuration.attention) ?? loaded.model
         let encoder = try RerankInputEncoder(tokenizer: tokenizer, style: style, contextLength: model.contextLength)
         return Reranker(description: loaded.description, encoder: encoder, configuration: configuration, model: model)
     }

@@ -49,8 +49,11 @@ extension Ops {
     static func causalAttentionBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                     out: UnsafeMutablePointer<Float>, T: Int64, Hq: Int64, Hkv: Int64, D: Int64,
                                     pool: ThreadPool) {
+        // Keys less their mean (a constant per query row's scores, which softmax ignores): less for bf16 to round.
+        var mean = [Float](repeating: 0, count: Int(Hkv * D))
+        ck_attention_key_mean(k, T, Hkv, D, &mean)
         packedAttention(UInt32.self, count: Int(ck_attention_bf16_packed_words(T, Hkv, D)), T: T, Hq: Hq, Hkv: Hkv, pool: pool,
-                        pack: { kp, vp, i0, i1 in ck_attention_pack_bf16(k, v, T, Hkv, D, kp, vp, i0, i1) },
+                        pack: { kp, vp, i0, i1 in ck_attention_pack_bf16(k, mean, v, T, Hkv, D, kp, vp, i0, i1) },
                         attend: { kp, vp, item in ck_attention_packed_bf16(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
     }
 

@@ -89,3 +89,32 @@ extension Ops {
         return ops > 0 ? ops : nil
     }
 }
+
+/// Arithmetic of causal attention's two products (Q·Kᵀ and P·V); softmax and sums stay f32 either way.
+public enum AttentionPrecision: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    /// f32 below ``Ops/bf16AttentionFromTokens`` tokens, bf16 from there (where the CPU has AVX-512 BF16), where
+    /// attention is most of the time: against float64 references the 8,192- and 32,000-token inputs of
+    /// `Fixtures/models/qwen3-tiny-long` keep a cosine above 0.9999 (tested). With linear layers in bf16, bf16 always.
+    case auto
+    /// Always f32: the reference's arithmetic.
+    case f32
+    /// Always bf16 where the CPU has it.
+    case bf16
+
+    public var description: String { rawValue }
+
+    /// The precision attention of a `tokens`-long sequence asks for, with the linear layers at `linear`.
+    public func requested(tokens: Int, linear: ComputePrecision) -> ComputePrecision {
+        switch self {
+        case .f32: return .f32
+        case .bf16: return .bf16
+        case .auto: return linear == .bf16 || tokens >= Ops.bf16AttentionFromTokens ? .bf16 : .f32
+        }
+    }
+}
+
+extension Ops {
+    /// Sequence length from which ``AttentionPrecision/auto`` runs attention in bf16 (about a fifth of a
+    /// 0.6B-shaped pass at 2,048 tokens, half at 8,192).
+    public static let bf16AttentionFromTokens = 2048
+}

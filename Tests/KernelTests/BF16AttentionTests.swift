@@ -29,8 +29,8 @@ struct BF16AttentionTests {
             let vp = UnsafeMutableRawPointer.allocate(byteCount: words * 4, alignment: 64).bindMemory(to: UInt32.self, capacity: words)
             defer { kp.deallocate(); vp.deallocate() }
             let packItems = ck_attention_pack_items(t, hkv), items = ck_attention_items(t, hq)
-            ck_attention_pack_bf16(k, v, t, hkv, d, kp, vp, 0, packItems / 3)
-            ck_attention_pack_bf16(k, v, t, hkv, d, kp, vp, packItems / 3, packItems)
+            ck_attention_pack_bf16(k, nil, v, t, hkv, d, kp, vp, 0, packItems / 3)
+            ck_attention_pack_bf16(k, nil, v, t, hkv, d, kp, vp, packItems / 3, packItems)
             var out = q  // written over q, as the Qwen3 forward pass does
             out.withUnsafeMutableBufferPointer { p in
                 ck_attention_packed_bf16(p.baseAddress!, kp, vp, p.baseAddress!, t, hq, hkv, d, 0, items / 3)

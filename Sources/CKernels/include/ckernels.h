@@ -102,7 +102,11 @@ int ck_attention_bf16_supported(int64_t D);
  * softmax and accumulators in f32). Keys and values are packed once: ck_attention_bf16_packed_words
  * uint32 words each, 64-byte aligned, in ck_attention_pack_items(T, Hkv) items. */
 size_t ck_attention_bf16_packed_words(int64_t T, int64_t Hkv, int64_t D);
-void ck_attention_pack_bf16(const float *k, const float *v, int64_t T, int64_t Hkv, int64_t D,
+/* Per kv head, each dimension's mean over the T keys: mean [Hkv, D] (double sums). Subtracting it from every key
+ * (kmean in ck_attention_pack_bf16; NULL packs k as it is) changes each query row's scores by one constant, which
+ * softmax ignores, and shrinks what bf16 rounds (SageAttention's smoothing of K). */
+void ck_attention_key_mean(const float *k, int64_t T, int64_t Hkv, int64_t D, float *mean);
+void ck_attention_pack_bf16(const float *k, const float *kmean, const float *v, int64_t T, int64_t Hkv, int64_t D,
                             uint32_t *kp, uint32_t *vp, int64_t item0, int64_t item1);
 void ck_attention_packed_bf16(const float *q, const uint32_t *kp, const uint32_t *vp, float *out,
                               int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1);

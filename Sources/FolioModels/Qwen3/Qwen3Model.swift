@@ -16,17 +16,23 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
     public var pooling: Pooling { .lastToken }
     /// Arithmetic of the linear layers, as asked; see ``precisionUsed``.
     public let precision: ComputePrecision
+    /// Arithmetic of attention's products, per sequence length (``AttentionPrecision/auto``: bf16 for long ones).
+    public let attention: AttentionPrecision
 
-    init(config: Qwen3Config, weights: Qwen3Weights, pool: ThreadPool, precision: ComputePrecision = .f32) {
+    init(config: Qwen3Config, weights: Qwen3Weights, pool: ThreadPool, precision: ComputePrecision = .f32,
+         attention: AttentionPrecision = .auto) {
         self.config = config
         self.weights = weights
         self.pool = pool
         self.precision = precision
+        self.attention = attention
     }
 
     /// The same weights (shared, not copied) run at another precision.
-    public func using(precision: ComputePrecision) -> Qwen3Model {
-        precision == self.precision ? self : Qwen3Model(config: config, weights: weights, pool: pool, precision: precision)
+    public func using(precision: ComputePrecision, attention: AttentionPrecision? = nil) -> Qwen3Model {
+        let attention = attention ?? self.attention
+        return precision == self.precision && attention == self.attention
+            ? self : Qwen3Model(config: config, weights: weights, pool: pool, precision: precision, attention: attention)
     }
 
     /// The precision the projections really run: bf16 only for float weights on a CPU with AVX-512 BF16.
@@ -123,7 +129,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
                                          kvHeads: Hkv, headDim: D)
                 } else {
                     Ops.causalAttention(q: qs, k: ks, v: vs, out: qs, tokens: t, qHeads: Hq, kvHeads: Hkv,
-                                        headDim: D, pool: pool, precision: precision)
+                                        headDim: D, pool: pool, precision: attention.requested(tokens: t, linear: precision))
                 }
                 start += t
             }
@@ -200,7 +206,7 @@ public final class Qwen3Model: EmbeddingModel, @unchecked Sendable {
         (kj + P * kvw).update(from: k, count: t * kvw)
         (vj + P * kvw).update(from: v, count: t * kvw)
         Ops.causalAttention(q: qj, k: kj, v: vj, out: qj, tokens: P + t, qHeads: c.queryHeads, kvHeads: c.keyValueHeads,
-                            headDim: c.headDim, pool: pool, precision: precision)
+                            headDim: c.headDim, pool: pool, precision: attention.requested(tokens: P + t, linear: precision))
         q.update(from: qj + P * qw, count: t * qw)
     }
 }

@@ -19,8 +19,8 @@ public final class Qwen3Reranker: RerankingModel, @unchecked Sendable {
     }
 
     /// The same weights (shared) at another precision.
-    public func using(precision: ComputePrecision) -> Qwen3Reranker {
-        Qwen3Reranker(decoder: decoder.using(precision: precision), head: head)
+    public func using(precision: ComputePrecision, attention: AttentionPrecision? = nil) -> Qwen3Reranker {
+        Qwen3Reranker(decoder: decoder.using(precision: precision, attention: attention), head: head)
     }
 
     public func prefill(_ prefix: [Int32]) throws -> (any RerankPrefix)? {
