@@ -13,8 +13,10 @@
  *                                   columns runs down all key pairs, so a chunk's P V is one product.
  * Both are bf16 matmul panels, so the micro-kernel is ck_btile_avx512's. */
 #include "ck_internal.h"
-#include "ck_softmax_avx512.h"
 #include <math.h>
+#ifdef CK_X86
+#include <immintrin.h>
+#endif
 #include <stdlib.h>
 
 #define BQ CK_ATTN_BQ

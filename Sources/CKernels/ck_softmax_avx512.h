@@ -1,5 +1,5 @@
-/* Private to CKernels: the online-softmax step of flash attention on AVX-512, shared by the f32
- * (ck_attention.c) and bf16 (ck_attention_bf16.c) kernels. Twin of softmax_step in ck_attention.c. */
+/* Private to CKernels: the online-softmax step of the f32 flash attention (ck_attention.c) on AVX-512. Twin of
+ * softmax_step in ck_attention.c. (The bf16 kernel has its own base-2 step over 128-key chunks.) */
 #ifndef CK_SOFTMAX_AVX512_H
 #define CK_SOFTMAX_AVX512_H
 #include "ck_internal.h"
