@@ -17,7 +17,8 @@ Writes Fixtures/models/embeddinggemma-tiny/:
                  write a Gemma (`llama`) vocabulary
   tiny-{f32,f16,q8_0}.gguf   convert_hf_to_gguf.py --sentence-transformers-dense-modules (arch gemma-embedding)
   reference.json sentence-transformers `encode` vectors (float32, and float64 as a check that f32 is not coarse),
-                 the token ids, query/document vectors with the prompts, and Q8_0 vectors from the exactly dequantised
+                 the token ids, query/document vectors with the prompts (the queries behind `Clustering` and
+                 `STS` too), and Q8_0 vectors from the exactly dequantised
                  Q8_0 weights
 
 Shapes: 6 layers (llama.cpp's default pattern of 6: layers 0-4 slide, layer 5 attends to all, and the converter
@@ -244,6 +245,9 @@ def main():
     worst = min(float(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b)) for a, b in zip(f32, f64))
     queries = st.encode(QUERIES, prompt_name="query", batch_size=1)
     documents = st.encode(DOCUMENTS, prompt_name="document", batch_size=1)
+    # The other named prompts (TEI's prompt_name), each over the queries.
+    named = {name: st.encode(QUERIES, prompt_name=name, batch_size=1).astype(float).tolist()
+             for name in ("Clustering", "STS")}
     q8_model, q8_tensors = dequantized_q8_0(folder, llama_cpp)
     q8 = q8_model.encode(TEXTS, convert_to_numpy=True, batch_size=1)
     # Unnormalised output of the last module before Normalize (the Dense head), to check pooling + Dense alone.
@@ -256,6 +260,7 @@ def main():
         "queries": QUERIES, "query_ids": [tok(PROMPTS["query"] + q)["input_ids"] for q in QUERIES],
         "query_embeddings": queries.astype(float).tolist(),
         "documents": DOCUMENTS, "document_embeddings": documents.astype(float).tolist(),
+        "named_prompt_embeddings": named,
         "q8_0_tensors": q8_tensors, "embeddings_q8_0_dequantized": q8.astype(float).tolist(),
     }
     (OUT / "reference.json").write_text(json.dumps(reference, separators=(",", ":")) + "\n")

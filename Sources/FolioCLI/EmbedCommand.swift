@@ -10,6 +10,8 @@ struct EmbedCommand: AsyncParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Embed the inputs as queries for this retrieval task.") var instruction: String?
+    @Option(help: ArgumentHelp("Write the inputs behind this model's prompt: query, document, or one it names (`folio inspect` lists them).",
+                               valueName: "name")) var prompt: String?
     @Option(help: "Keep the first N values of each vector, then renormalise (Matryoshka).") var dimensions: Int?
     @Flag(help: "Cut inputs longer than the model's context instead of failing.") var truncate = false
     @Option(help: "Input file (JSON Lines); standard input when absent.") var input: String?
@@ -18,9 +20,21 @@ struct EmbedCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let texts = try readInputTexts(path: input)
+            if prompt != nil, instruction != nil { throw ValidationError("give --prompt or --instruction, not both") }
+            var texts = try readInputTexts(path: input)
             let embedder = try await modelOptions.loadEmbedder(precision: precisionOption.precision, attention: precisionOption.attention)
-            let options = EmbedOptions(instruction: instruction, dimensions: dimensions, truncate: truncate)
+            var options = EmbedOptions(instruction: instruction, dimensions: dimensions, truncate: truncate)
+            if let prompt {
+                let prompts = embedder.prompts
+                guard prompts.written("", prompt: prompt) != nil else {
+                    let names = prompts.promptNames.map { "\"\($0)\"" }.joined(separator: ", ")
+                    throw ValidationError("--prompt \"\(prompt)\" is not one of this model's prompts; use one of \(names)")
+                }
+                // The same prompt for every input: its text before each, and Qwen3's instruction for `query`.
+                let written = texts.map { prompts.written($0, prompt: prompt)! }
+                texts = written.map(\.text)
+                options.instruction = written.first?.instruction
+            }
             let writer = try LineWriter(path: output)
             // Chunks keep memory flat for long inputs files; results are written in input order.
             let chunk = 256

@@ -27,6 +27,7 @@ struct InspectCommand: AsyncParsableCommand {
                 var object = try JSONSerialization.jsonObject(with: encoder.encode(d)) as! [String: Any]
                 object["tokenizer"] = ["type": "\(type(of: tokenizer))", "vocabularySize": tokenizer.vocabularySize]
                 object["prompts"] = ["query": prompts.query ?? NSNull(), "document": prompts.document ?? NSNull()] as [String: Any]
+                object["named_prompts"] = convention.named
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
                 return
@@ -50,6 +51,7 @@ struct InspectCommand: AsyncParsableCommand {
             tokenizer:      \(type(of: tokenizer)), \(tokenizer.vocabularySize) ids
             query prompt:   \(prompts.query.map { $0.debugDescription } ?? "none")
             document prompt: \(prompts.document.map { $0.debugDescription } ?? "none")
+            named prompts:  \(convention.named.isEmpty ? "none" : convention.named.keys.sorted().joined(separator: ", "))
             """)
         }
     }

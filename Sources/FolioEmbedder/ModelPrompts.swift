@@ -23,9 +23,20 @@ public enum ModelPrompts {
     /// and EmbeddingGemma (`gemma-embedding`), whose `config_sentence_transformers.json` has `query` and `document`.
     /// nil for families without fixed prompts.
     public static func familyPrompts(architecture: String) -> (query: String, document: String)? {
+        familyTable(architecture: architecture).flatMap { table in
+            table["query"].flatMap { query in table["document"].map { (query, $0) } }
+        }
+    }
+
+    /// Every named prompt of a family whose files may record none: nomic-embed-text's four task prefixes (its model
+    /// card), with `query` and `document` for its retrieval pair; EmbeddingGemma's table as google/embeddinggemma-300m's
+    /// `config_sentence_transformers.json` publishes it. nil for other families.
+    public static func familyTable(architecture: String) -> [String: String]? {
         switch architecture {
-        case "nomic-bert": ("search_query: ", "search_document: ")
-        case Gemma3Config.ggufArchitecture: (embeddingGemmaQuery, embeddingGemmaDocument)
+        case "nomic-bert":
+            ["query": "search_query: ", "document": "search_document: ", "search_query": "search_query: ",
+             "search_document": "search_document: ", "classification": "classification: ", "clustering": "clustering: "]
+        case Gemma3Config.ggufArchitecture: embeddingGemmaPrompts
         default: nil
         }
     }
@@ -33,6 +44,23 @@ public enum ModelPrompts {
     /// EmbeddingGemma's retrieval prompts.
     public static let embeddingGemmaQuery = "task: search result | query: "
     public static let embeddingGemmaDocument = "title: none | text: "
+
+    /// EmbeddingGemma's named prompts (sentence-transformers `prompts`), one per MTEB task type.
+    static let embeddingGemmaPrompts: [String: String] = [
+        "query": embeddingGemmaQuery, "document": embeddingGemmaDocument,
+        "BitextMining": embeddingGemmaQuery, "Clustering": "task: clustering | query: ",
+        "Classification": "task: classification | query: ", "InstructionRetrieval": "task: code retrieval | query: ",
+        "MultilabelClassification": "task: classification | query: ",
+        "PairClassification": "task: sentence similarity | query: ", "Reranking": embeddingGemmaQuery,
+        "Retrieval": embeddingGemmaQuery, "Retrieval-query": embeddingGemmaQuery, "Retrieval-document": embeddingGemmaDocument,
+        "STS": "task: sentence similarity | query: ", "Summarization": "task: summarization | query: ",
+    ]
+
+    /// Every named prompt of the model at `modelPath`: its folder's sentence-transformers `prompts` (all of them, as
+    /// TEI's `prompt_name` reads them), else its family's table; empty when it has neither.
+    public static func named(modelPath: String, architecture: String) -> [String: String] {
+        sentenceTransformersPrompts(modelPath: modelPath)?.0 ?? familyTable(architecture: architecture) ?? [:]
+    }
 
     /// `prompts` and `default_prompt_name` of `config_sentence_transformers.json`.
     private static func sentenceTransformersPrompts(modelPath: String) -> ([String: String], String?)? {
@@ -55,11 +83,16 @@ public struct PromptConvention: Sendable, Equatable {
     public var queryPrefix: String?
     /// Text put before each document (e5's `passage: `); nil for none.
     public var documentPrefix: String?
+    /// Every prompt the model names (sentence-transformers `prompts`, else its family's table): what TEI's
+    /// `prompt_name` selects, e.g. EmbeddingGemma's `STS` or `Clustering`. Empty for none.
+    public var named: [String: String]
 
-    public init(queryTask: String? = nil, queryPrefix: String? = nil, documentPrefix: String? = nil) {
+    public init(queryTask: String? = nil, queryPrefix: String? = nil, documentPrefix: String? = nil,
+                named: [String: String] = [:]) {
         self.queryTask = queryTask
         self.queryPrefix = queryPrefix
         self.documentPrefix = documentPrefix
+        self.named = named
     }
 
     /// The convention of the model at `modelPath` (of `architecture`, as ``ModelDescription`` names it): its folder's
@@ -71,7 +104,8 @@ public struct PromptConvention: Sendable, Equatable {
         let query = ModelPrompts.sentenceTransformersQueryPrompt(modelPath: modelPath) ?? family?.query
         return PromptConvention(
             queryTask: query == nil && encoder.appendedEOS != nil ? EmbedOptions.defaultRetrievalTask : nil, queryPrefix: query,
-            documentPrefix: ModelPrompts.sentenceTransformersDocumentPrompt(modelPath: modelPath) ?? family?.document)
+            documentPrefix: ModelPrompts.sentenceTransformersDocumentPrompt(modelPath: modelPath) ?? family?.document,
+            named: ModelPrompts.named(modelPath: modelPath, architecture: architecture))
     }
 
     /// A query as this model reads it: `(prefix + text, task)` for the encoder's `ids(for:instruction:)`. A given
@@ -88,5 +122,19 @@ public struct PromptConvention: Sendable, Equatable {
 
     /// A document as this model reads it.
     public func document(_ text: String) -> String { (documentPrefix ?? "") + text }
+
+    /// `text` behind the prompt called `name`: `query` and `document` (or `passage`) as ``query(_:task:)`` and
+    /// ``document(_:)`` write them, any other name as its entry in ``named`` puts before the text. nil when the model
+    /// has no prompt of that name.
+    public func written(_ text: String, prompt name: String) -> (text: String, instruction: String?)? {
+        switch name {
+        case "query": query(text)
+        case "document", "passage": (document(text), nil)
+        default: named[name].map { ($0 + text, nil) }
+        }
+    }
+
+    /// The names ``written(_:prompt:)`` takes, sorted: `query`, `document` and the model's own.
+    public var promptNames: [String] { Set(named.keys).union(["query", "document"]).sorted() }
 
 }

@@ -39,6 +39,8 @@ struct EmbeddingService: Sendable {
         case query(task: String?)
         /// A document: the model's document prompt (e5's `passage: `; none for Qwen3).
         case document
+        /// The text behind one of the model's other named prompts (TEI's `prompt_name: "STS"` for EmbeddingGemma).
+        case prompt(String)
     }
 
     struct Job: Sendable {
@@ -120,6 +122,7 @@ struct EmbeddingService: Sendable {
         case .plain: (text, nil)
         case let .query(task): prompts.query(text, task: task)
         case .document: (prompts.document(text), nil)
+        case let .prompt(prompt): (prompt + text, nil)
         }
     }
 

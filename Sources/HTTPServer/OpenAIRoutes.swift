@@ -1,4 +1,5 @@
 import Foundation
+import FolioEmbedder
 import Hummingbird
 
 /// `POST /v1/embeddings` and `GET /v1/models`, as OpenAI's API and SDKs expect them.
@@ -55,7 +56,8 @@ extension Routes {
             throw APIError.invalidRequest(
                 "encoding_format \"\(other)\" is not supported; use \"float\" or \"base64\"", param: "encoding_format")
         }
-        let role = try Self.role(inputType: body.inputType, instruction: body.instruction, param: "input_type")
+        let role = try Self.role(inputType: body.inputType, instruction: body.instruction, param: "input_type",
+                                 prompts: model.service.embedder.prompts)
         let output = try await model.service.embed(.init(
             inputs: body.input.inputs, role: role, dimensions: body.dimensions,
             truncate: body.truncate ?? false, inputParam: "input"))
@@ -73,15 +75,18 @@ extension Routes {
     }
 
     /// The prompt an input gets: a query with `instruction` as its task when one is given; else `query`, `document`
-    /// (or `passage`), or the text as it is without an input type. Each model writes these its own way.
-    static func role(inputType: String?, instruction: String?, param: String) throws -> EmbeddingService.Role {
+    /// (or `passage`), another of the model's named prompts (`prompts`: EmbeddingGemma's `STS`), or the text as it is
+    /// without an input type. Each model writes these its own way.
+    static func role(inputType: String?, instruction: String?, param: String, prompts: PromptConvention) throws -> EmbeddingService.Role {
         if let instruction, !instruction.isEmpty { return .query(task: instruction) }
         switch inputType {
         case nil: return .plain
         case "document", "passage": return .document
         case "query": return .query(task: nil)
-        case let other?:
-            throw APIError.invalidRequest("\(param) \"\(other)\" is not known; use \"query\" or \"document\"", param: param)
+        case let name?:
+            if let prompt = prompts.named[name] { return .prompt(prompt) }
+            let names = prompts.promptNames.map { "\"\($0)\"" }.joined(separator: ", ")
+            throw APIError.invalidRequest("\(param) \"\(name)\" is not one of this model's prompts; use one of \(names)", param: param)
         }
     }
 }

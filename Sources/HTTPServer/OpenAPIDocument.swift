@@ -56,7 +56,7 @@ enum OpenAPIDocument {
             "dimensions": {"type": "integer", "description": "Keep the first N values and renormalise (Matryoshka)"},
             "encoding_format": {"enum": ["float", "base64"], "default": "float", "description": "base64: little-endian float32"},
             "user": {"type": "string"},
-            "input_type": {"enum": ["query", "document", "passage"], "description": "query: the model's query prompt (Qwen3: the retrieval instruction; e5: query: ); document or passage: its document prompt (e5: passage: ); absent: the text as it is"},
+            "input_type": {"type": "string", "description": "query: the model's query prompt (Qwen3: the retrieval instruction; e5: query: ); document or passage: its document prompt (e5: passage: ); another of the model's named prompts (EmbeddingGemma: STS, Clustering; GET /info lists them); absent: the text as it is"},
             "instruction": {"type": "string", "description": "Task text for queries: 'Instruct: {task}\\nQuery:{text}'"},
             "truncate": {"type": "boolean", "default": false}}}}}},
           "responses": {
@@ -81,7 +81,7 @@ enum OpenAPIDocument {
             "normalize": {"type": "boolean", "default": true, "description": "false returns the pooled vectors as the model computed them"},
             "truncate": {"type": "boolean", "default": false},
             "dimensions": {"type": "integer"},
-            "prompt_name": {"enum": ["query", "document"]}}}}}},
+            "prompt_name": {"type": "string", "description": "query, document, or another of the model's named prompts (GET /info lists them)"}}}}}},
           "responses": {"200": {"description": "One array of floats per input", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}}}},
             "400": {"$ref": "#/components/responses/BadRequest"}, "413": {"$ref": "#/components/responses/TooLarge"}, "429": {"$ref": "#/components/responses/Overloaded"}}}},
         "/embed_all": {"post": {
@@ -90,7 +90,7 @@ enum OpenAPIDocument {
             "inputs": {"$ref": "#/components/schemas/Input"},
             "truncation_direction": {"enum": ["right", "Right"], "default": "right"},
             "truncate": {"type": "boolean", "default": false},
-            "prompt_name": {"enum": ["query", "document"]}}}}}},
+            "prompt_name": {"type": "string", "description": "query, document, or another of the model's named prompts (GET /info lists them)"}}}}}},
           "responses": {"200": {"description": "Per input, per token, an array of floats (at most max_batch_tokens tokens a request)", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}}}}},
             "400": {"$ref": "#/components/responses/BadRequest"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
         "/tokenize": {"post": {
@@ -98,7 +98,7 @@ enum OpenAPIDocument {
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["inputs"], "properties": {
             "inputs": {"$ref": "#/components/schemas/Texts"},
             "add_special_tokens": {"type": "boolean", "default": true},
-            "prompt_name": {"enum": ["query", "document"]}}}}}},
+            "prompt_name": {"type": "string", "description": "query, document, or another of the model's named prompts (GET /info lists them)"}}}}}},
           "responses": {"200": {"description": "Per input, its tokens: [{id, text, special, start, stop}]; start and stop are UTF-8 byte offsets into the input (null for special tokens, and for tokenizers that rewrite the text: WordPiece, Unigram)"}, "400": {"$ref": "#/components/responses/BadRequest"}}}},
         "/info": {"get": {"summary": "Text Embeddings Inference model info", "responses": {"200": {"description": "{model_id, model_dtype, model_type, max_input_length, max_batch_tokens, dimension, version, ...}"}}}},
         "/api/embed": {"post": {

@@ -83,8 +83,9 @@ extension Routes {
     func teiEmbed(_ request: Request) async throws -> Response {
         let body = try await reader.json(TEIEmbedRequest.self, from: request)
         try Self.checkTruncationDirection(body.truncationDirection)
-        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name")
-        let output = try await models.embedder(named: nil).service.embed(.init(
+        let service = try models.embedder(named: nil).service
+        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name", prompts: service.embedder.prompts)
+        let output = try await service.embed(.init(
             inputs: body.inputs.inputs, role: role, dimensions: body.dimensions,
             truncate: body.truncate ?? false, inputParam: "inputs", normalize: body.normalize ?? true))
         var json = ""
@@ -97,8 +98,9 @@ extension Routes {
     func teiEmbedAll(_ request: Request) async throws -> Response {
         let body = try await reader.json(TEIEmbedRequest.self, from: request)
         try Self.checkTruncationDirection(body.truncationDirection)
-        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name")
-        let states = try await models.embedder(named: nil).service.tokenStates(
+        let service = try models.embedder(named: nil).service
+        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name", prompts: service.embedder.prompts)
+        let states = try await service.tokenStates(
             .init(inputs: body.inputs.inputs, role: role, dimensions: nil, truncate: body.truncate ?? false, inputParam: "inputs"),
             maxTokens: configuration.batching.maxBatchTokens)
         var json = "["
@@ -140,8 +142,8 @@ extension Routes {
     /// each token's decoded text.
     func teiTokenize(_ request: Request) async throws -> Response {
         let body = try await reader.json(TEITokenizeRequest.self, from: request)
-        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name")
         let embedder = try models.embedder(named: nil).service.embedder
+        let role = try Self.role(inputType: body.promptName, instruction: nil, param: "prompt_name", prompts: embedder.prompts)
         let encoder = embedder.encoder
         let tokenizer = encoder.tokenizer
         let special = tokenizer.specialTokenIDs.union(encoder.appendedEOS.map { [$0] } ?? [])
@@ -200,6 +202,8 @@ extension Routes {
             // What `input_type` / `prompt_name` query and document put before the text (null: nothing).
             fields["query_prompt"] = embedder.prompts.queryPromptText.map { .string($0) } ?? .null
             fields["document_prompt"] = embedder.prompts.documentPrefix.map { .string($0) } ?? .null
+            // Every name `prompt_name` takes besides those two, with its text.
+            fields["prompts"] = .object(embedder.prompts.named.mapValues { .string($0) })
         } else if let first = models.rerankers.first {
             fields["model_id"] = .string(first.reportedName)
             fields["served_model_name"] = .string(first.reportedName)

@@ -22,6 +22,8 @@ enum EGemma {
         let query_embeddings: [[Float]]
         let documents: [String]
         let document_embeddings: [[Float]]
+        /// The queries behind the folder's other prompts (`Clustering`, `STS`).
+        let named_prompt_embeddings: [String: [[Float]]]
         let embeddings_q8_0_dequantized: [[Float]]
         let sliding_window_radius: Int
 
@@ -93,6 +95,25 @@ struct EmbeddingGemmaTests {
             let v = try embedder.embed([embedder.prompts.document(d)])[0].vector
             #expect(cosine(v, r.document_embeddings[i]) >= 0.9999, "document \(d)")
         }
+    }
+
+    @Test("Every named prompt gives sentence-transformers' vector; GGUF files get the published table, which agrees with the folder's",
+          arguments: [EGemma.hf.path, EGemma.gguf("f32").path])
+    func namedPrompts(_ path: String) throws {
+        let embedder = try Embedder.load(path: path)
+        let folder = try Embedder.load(path: EGemma.hf.path).prompts.named
+        #expect(folder.keys.sorted() == ["Clustering", "STS", "document", "query"])
+        for (name, text) in folder { #expect(embedder.prompts.named[name] == text, "\(name)") }
+        let r = try EGemma.Reference.load()
+        for (name, expected) in r.named_prompt_embeddings {
+            for (i, q) in r.queries.enumerated() {
+                let written = try #require(embedder.prompts.written(q, prompt: name))
+                #expect(written.instruction == nil)
+                #expect(cosine(try embedder.embed([written.text])[0].vector, expected[i]) >= 0.9999, "\(name): \(q)")
+            }
+        }
+        #expect(embedder.prompts.written("ab", prompt: "Nope") == nil)
+        #expect(embedder.prompts.written("ab", prompt: "passage")?.text == "title: none | text: ab")
     }
 
     @Test("A batch gives the same vectors as each input alone", arguments: EGemma.cases)

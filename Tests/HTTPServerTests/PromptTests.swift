@@ -22,7 +22,8 @@ struct PromptTests {
     func e5Prompts() async throws {
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Self.folder.appendingPathComponent("reference.json")))
         let embedder = try Embedder.load(path: Self.folder.path)
-        #expect(embedder.prompts == PromptConvention(queryTask: nil, queryPrefix: "query: ", documentPrefix: "passage: "))
+        #expect(embedder.prompts == PromptConvention(queryTask: nil, queryPrefix: "query: ", documentPrefix: "passage: ",
+                                                     named: ["query": "query: ", "passage": "passage: "]))
         try await LiveServer.with(models: [ServedModel(.embedder(embedder), names: ["e5"])]) { server in
             let queries = reference.queries.map(\.text), documents = reference.documents.map(\.text)
             let asQueries = vectors(try await server.post("/v1/embeddings", json: ["input": queries, "input_type": "query", "truncate": true]))
@@ -68,6 +69,41 @@ struct PromptTests {
             let info = try await server.get("/info")
             #expect(info.object["query_prompt"] as? String == "search_query: ")
             #expect(info.object["document_prompt"] as? String == "search_document: ")
+        }
+    }
+
+    @Test("EmbeddingGemma's other named prompts on TEI's prompt_name and input_type give sentence-transformers' vectors; unknown names are refused with the list",
+          arguments: ["hf", "tiny-f32.gguf"])
+    func namedPrompts(_ file: String) async throws {
+        struct GemmaReference: Decodable {
+            let queries: [String]
+            let named_prompt_embeddings: [String: [[Float]]]
+        }
+        let folder = fixtures.appendingPathComponent("models/embeddinggemma-tiny")
+        let reference = try JSONDecoder().decode(GemmaReference.self, from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        #expect(reference.named_prompt_embeddings.keys.sorted() == ["Clustering", "STS"])
+        let embedder = try Embedder.load(path: folder.appendingPathComponent(file).path)
+        try await LiveServer.with(models: [ServedModel(.embedder(embedder), names: ["gemma"])]) { server in
+            for (name, expected) in reference.named_prompt_embeddings.sorted(by: { $0.key < $1.key }) {
+                let tei = floatRows(try await server.post("/embed", json: ["inputs": reference.queries, "prompt_name": name]).json)
+                let openAI = vectors(try await server.post("/v1/embeddings", json: ["input": reference.queries, "input_type": name]))
+                #expect(tei.count == expected.count && openAI.count == expected.count, "\(name)")
+                for (v, r) in zip(tei, expected) { #expect(cosine(v, r) >= 0.9999, "TEI \(name)") }
+                for (v, r) in zip(openAI, expected) { #expect(cosine(v, r) >= 0.9999, "OpenAI \(name)") }
+                // Another prompt gives another vector: the test can tell them apart.
+                let query = floatRows(try await server.post("/embed", json: ["inputs": [reference.queries[0]], "prompt_name": "query"]).json)
+                #expect(cosine(query.first ?? [], expected[0]) < 0.9999, "\(name) against query")
+            }
+            let info = try await server.get("/info")
+            let prompts = info.object["prompts"] as? [String: String] ?? [:]
+            #expect(prompts["STS"] == "task: sentence similarity | query: ")
+            // The folder lists its four; a GGUF file records none, so it gets the family's published table.
+            #expect(prompts.count == (file == "hf" ? 4 : 14), "\(prompts.keys.sorted())")
+
+            let bad = try await server.post("/embed", json: ["inputs": ["ab"], "prompt_name": "Nope"])
+            #expect(bad.status == 400)
+            let message = bad.object["error"] as? String ?? bad.text // TEI's error body: {"error", "error_type"}
+            #expect(message.contains("\"Nope\"") && message.contains("\"STS\"") && message.contains("\"query\""), "\(message)")
         }
     }
 
