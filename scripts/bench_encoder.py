@@ -146,12 +146,13 @@ def make_texts(folder: Path, size: int, count: int, prefix: str) -> list:
     return out
 
 
-def folio_embed(folio: Path, folder: Path, threads: int, lines: list, out: Path, tmp: Path, name: str) -> tuple:
-    """(wall s, peak RSS MiB, CPU s, rows sorted by index) of one `folio embed` run over `lines`."""
+def folio_embed(folio: Path, folder: Path, threads: int, lines: list, out: Path, tmp: Path, name: str,
+                extra: tuple = ()) -> tuple:
+    """(wall s, peak RSS MiB, CPU s, rows sorted by index) of one `folio embed` run over `lines` (`extra`: more flags)."""
     inp = tmp / f"{name}.jsonl"
     inp.write_text("".join(json.dumps(t) + "\n" for t in lines))
     cmd = [str(folio), "embed", "--model", str(folder), "--threads", str(threads), "--input", str(inp),
-           "--output", str(out)]
+           "--output", str(out), *extra]
     wall, rss, cpu = run_measured(cmd, threads)
     rows = sorted((json.loads(line) for line in out.read_text().splitlines()), key=lambda r: r["index"])
     return wall, rss, cpu, rows
@@ -173,15 +174,19 @@ def probe_prompt(folio: Path, folder: Path, threads: int) -> str:
     raise RuntimeError(f"Folio counted {got} tokens for the probe; expected {plain} (no prompt) or {passage} (passage)")
 
 
-def run_folio(folio: Path, folder: Path, threads: int, inputs: list, size: int) -> dict:
-    """bench/runner.py run_folio's method (its command line adds --precision; here Folio's default, f32, is used):
+# Folio's engines: the default arithmetic (f32) and bf16 linear layers (`--precision bf16`, AVX-512 BF16).
+FOLIO_ENGINES = {"folio": (), "folio-bf16": ("--precision", "bf16")}
+
+
+def run_folio(folio: Path, folder: Path, threads: int, inputs: list, size: int, extra: tuple = ()) -> dict:
+    """bench/runner.py run_folio's method (Folio's default, f32, or `extra` = --precision bf16 for folio-bf16):
     a warm-up run of 1 input, then T1 = wall(1 input), TK = wall(1 + K inputs); tokens/s = K * size / (TK - T1)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         out = tmp / "out.jsonl"
-        folio_embed(folio, folder, threads, inputs[:1], out, tmp, "warm")
-        t1, _, c1, _ = folio_embed(folio, folder, threads, inputs[:1], out, tmp, "one")
-        tk, rss, ck, rows = folio_embed(folio, folder, threads, inputs[:1] + inputs, out, tmp, "many")
+        folio_embed(folio, folder, threads, inputs[:1], out, tmp, "warm", extra)
+        t1, _, c1, _ = folio_embed(folio, folder, threads, inputs[:1], out, tmp, "one", extra)
+        tk, rss, ck, rows = folio_embed(folio, folder, threads, inputs[:1] + inputs, out, tmp, "many", extra)
     counts = {r["tokens"] for r in rows}
     if counts != {size}:
         raise RuntimeError(f"Folio counted {sorted(counts)} tokens per input, expected {size}")
@@ -251,7 +256,7 @@ def main():
     a.add_argument("--prompt", choices=["auto", "none", "passage"], default="auto",
                    help="what Folio prepends to plain inputs (auto: probe it); sentence-transformers gets the same")
     a.add_argument("--repeats", type=int, default=1, help="measure every engine N times, keep the fastest")
-    a.add_argument("--engines", default="folio,st-fp32")
+    a.add_argument("--engines", default="folio,st-fp32", help="comma-separated: folio, folio-bf16, st-fp32")
     a.add_argument("--folio", type=Path, default=ROOT / ".build-bench" / "release" / "folio")
     a.add_argument("--python", default=sys.executable, help="the Python with torch and sentence-transformers")
     a.add_argument("--json", type=Path, help="also write the results (without vectors) here")
@@ -263,13 +268,13 @@ def main():
     counts = dict(DEFAULT_COUNTS)
     counts.update({int(k): int(v) for k, v in (c.split(":") for c in args.counts.split(",") if c)})
     engines = [e for e in args.engines.split(",") if e]
-    if "folio" in engines and not args.folio.exists():
+    if any(e in FOLIO_ENGINES for e in engines) and not args.folio.exists():
         raise SystemExit(f"{args.folio} not found: build it with `swift build -c release --scratch-path .build-bench`, "
                          f"or pass --folio")
     folder = ensure_model(args.cache)
     prompt = args.prompt
     if prompt == "auto":
-        prompt = probe_prompt(args.folio, folder, args.threads) if "folio" in engines else "none"
+        prompt = probe_prompt(args.folio, folder, args.threads) if any(e in FOLIO_ENGINES for e in engines) else "none"
     vocab = json.loads((folder / "config.json").read_text())["vocab_size"]
     log(f"model: multilingual-e5-base shape (12 x 768, random weights, F32), vocabulary {vocab:,} pieces, in {folder}")
     log(f"threads {args.threads}; cores {os.cpu_count()}; repeats {args.repeats} (best kept); prompt on inputs: "
@@ -284,8 +289,8 @@ def main():
             for e in engines:
                 t = time.time()
                 try:
-                    if e == "folio":
-                        r = run_folio(args.folio, folder, args.threads, inputs, s)
+                    if e in FOLIO_ENGINES:
+                        r = run_folio(args.folio, folder, args.threads, inputs, s, FOLIO_ENGINES[e])
                     else:
                         r = run_st(args.python, folder, args.threads, inputs, s, args.st_batch, prompt)
                 except Exception as err:   # one engine failing must not lose the other's numbers
@@ -298,24 +303,28 @@ def main():
                 log(f"  {e:8s} {r['tok_s']:8.1f} tok/s {r['tok_cpu_s']:8.1f} tok/CPU-s {r['seconds']:6.2f} s timed"
                     f"  RSS {r['rss_mib']:5.0f} MiB  [{time.time() - t:.0f} s wall; load average {load_average()}]{extra}")
         got = results[s]
-        if "folio" in got and "st-fp32" in got:
-            c = cosines(got["folio"]["vectors"], got["st-fp32"]["vectors"])
-            got["cosine"] = {"min": min(c), "mean": float(np.mean(c)),
-                             "between_inputs": between_inputs(got["st-fp32"]["vectors"])}
-            log(f"  cosine folio vs st-fp32 (same input): min {min(c):.6f} mean {np.mean(c):.6f} "
+        for e in FOLIO_ENGINES:
+            if e not in got or "st-fp32" not in got:
+                continue
+            c = cosines(got[e]["vectors"], got["st-fp32"]["vectors"])
+            got[e]["cosine"] = {"min": min(c), "mean": float(np.mean(c)),
+                                "between_inputs": between_inputs(got["st-fp32"]["vectors"])}
+            log(f"  cosine {e} vs st-fp32 (same input): min {min(c):.6f} mean {np.mean(c):.6f} "
                 f"({'ok' if min(c) >= 0.9999 else 'BELOW 0.9999'}); different inputs (st-fp32): mean "
-                f"{got['cosine']['between_inputs']:.4f}")
+                f"{got[e]['cosine']['between_inputs']:.4f}")
 
-    log("\n tokens | Folio tok/s | ST fp32 tok/s | Folio/ST | Folio tok/CPU-s | ST tok/CPU-s | Folio/ST (CPU) |"
+    log("\n tokens | engine     | Folio tok/s | ST fp32 tok/s | Folio/ST | Folio tok/CPU-s | ST tok/CPU-s | Folio/ST (CPU) |"
         " RSS Folio / ST MiB | cosine min")
     for s in sizes:
-        f, p = results[s].get("folio"), results[s].get("st-fp32")
-        cell = lambda r, k, fmt, w: (format(r[k], fmt) if r else "-").rjust(w)   # noqa: E731
-        ratio = lambda k: (f"{f[k] / p[k]:.2f}x" if f and p else "-").rjust(8)   # noqa: E731
-        cos = f"{results[s]['cosine']['min']:.6f}" if "cosine" in results[s] else "-"
-        log(f" {s:6d} | {cell(f, 'tok_s', '.1f', 11)} | {cell(p, 'tok_s', '.1f', 13)} | {ratio('tok_s')} | "
-            f"{cell(f, 'tok_cpu_s', '.1f', 15)} | {cell(p, 'tok_cpu_s', '.1f', 12)} | {ratio('tok_cpu_s'):>14s} | "
-            f"{cell(f, 'rss_mib', '.0f', 8)} / {cell(p, 'rss_mib', '.0f', 7)} | {cos}")
+        p = results[s].get("st-fp32")
+        for e in [e for e in FOLIO_ENGINES if e in results[s]] or ["folio"]:
+            f = results[s].get(e)
+            cell = lambda r, k, fmt, w: (format(r[k], fmt) if r else "-").rjust(w)   # noqa: E731
+            ratio = lambda k: (f"{f[k] / p[k]:.2f}x" if f and p else "-").rjust(8)   # noqa: E731
+            cos = f"{f['cosine']['min']:.6f}" if f and "cosine" in f else "-"
+            log(f" {s:6d} | {e:10s} | {cell(f, 'tok_s', '.1f', 11)} | {cell(p, 'tok_s', '.1f', 13)} | {ratio('tok_s')} | "
+                f"{cell(f, 'tok_cpu_s', '.1f', 15)} | {cell(p, 'tok_cpu_s', '.1f', 12)} | {ratio('tok_cpu_s'):>14s} | "
+                f"{cell(f, 'rss_mib', '.0f', 8)} / {cell(p, 'rss_mib', '.0f', 7)} | {cos}")
     log(f"\nload average at the end: {load_average()}")
     if args.json:
         slim = {s: {e: ({k: v for k, v in r.items() if k != "vectors"} if isinstance(r, dict) else r)

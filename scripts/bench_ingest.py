@@ -8,8 +8,9 @@ stores them, after which the document is searchable; phase two embeds the whole 
 one pass for the document vector. This runs `folio kb create` and `folio kb add --json` in a fresh --data folder and
 prints, from the add's JSON line: seconds until searchable, seconds until done, and their difference (phase two).
 Beside them: the chunk tokens (the chunk count times the collection's chunk length is an upper bound; the exact
-sum comes from `folio kb list --json` token counts of the chunks) and what they take at --rate tokens/s, the
-"searchable within 1.2x its chunk tokens' time" yardstick of issue 19. `--no-document-vectors` shows phase one alone.
+sum comes from `folio kb list --json` token counts of the chunks) and what they take at Folio's 512-token rate, the
+"searchable within 1.2x its chunk tokens' time" yardstick of issue 19. That rate is measured in the same run
+(`folio bench --tokens 512 --batch 8` on the same model and threads) unless --rate gives it. `--no-document-vectors` shows phase one alone.
 
 The model: --model PATH, or the random-weight Qwen3-0.6B-shaped file of bench/model.py (--layers, --quant; needs
 numpy, and llama.cpp's quantiser for q8_0).
@@ -48,7 +49,8 @@ def main() -> None:
     ap.add_argument("--file", help="the long file to add (PDF, HTML, Markdown, text)")
     ap.add_argument("--tokens", type=int, default=16_000, help="size of the made-up text without --file")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--rate", type=float, default=863.0, help="Folio's 512-token tokens/s on this machine (issue 19)")
+    ap.add_argument("--rate", type=float,
+                    help="Folio's 512-token tokens/s (issue 19's yardstick); default: measured in this run, folio bench 8 x 512")
     ap.add_argument("--no-document-vectors", action="store_true")
     a = ap.parse_args()
 
@@ -58,6 +60,12 @@ def main() -> None:
     else:
         from bench.model import ensure_model
         model = Path(ensure_model(bench_cache(), a.layers, files=(a.quant,))[a.quant])
+    if a.rate is None:
+        bench = folio_json(folio, ["bench", "--model", str(model), "--tokens", "512", "--batch", "8", "--runs", "2",
+                                   "--threads", str(a.threads), "--json"], a.threads)[0]
+        a.rate, rate_source = bench["tokens_per_second"], "measured now: folio bench 8 x 512"
+    else:
+        rate_source = "--rate"
     with tempfile.TemporaryDirectory() as tmp:
         if a.file:
             file = Path(a.file)
@@ -84,7 +92,7 @@ def main() -> None:
     budget = chunk_tokens / a.rate
     print(f"file: {file.name}: {doc['token_count']} tokens, {doc['chunk_count']} chunks (about {chunk_tokens} chunk tokens)")
     print(f"model: {model.name}, {a.threads} threads")
-    print(f"phase one (searchable):        {searchable:8.1f} s   ({searchable / budget:.2f}x the chunk tokens at {a.rate:.0f} tokens/s = {budget:.1f} s)")
+    print(f"phase one (searchable):        {searchable:8.1f} s   ({searchable / budget:.2f}x the chunk tokens at {a.rate:.0f} tokens/s = {budget:.1f} s; rate {rate_source})")
     if a.no_document_vectors:
         print(f"no document vector:            {total:8.1f} s   in all")
     else:

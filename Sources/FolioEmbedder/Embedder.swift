@@ -25,8 +25,11 @@ public final class Embedder: Sendable {
 
     init(loaded: LoadedModel, tokenizer: any Tokenizer, configuration: EmbedderConfiguration) {
         self.description = loaded.description
-        self.model = (loaded.model as? Qwen3Model)?.using(precision: configuration.precision, attention: configuration.attention)
-            ?? loaded.model
+        self.model = switch loaded.model {
+        case let qwen3 as Qwen3Model: qwen3.using(precision: configuration.precision, attention: configuration.attention)
+        case let bert as BertModel: bert.using(precision: configuration.precision)
+        default: loaded.model
+        }
         self.encoder = InputEncoder(tokenizer: tokenizer, lastTokenPooling: loaded.model.pooling == .lastToken)
         self.configuration = configuration
         self.prompts = PromptConvention.of(modelPath: loaded.description.path, architecture: loaded.description.architecture,
@@ -35,7 +38,13 @@ public final class Embedder: Sendable {
 
     /// The precision the linear layers really run (bf16 falls back to f32 on CPUs without AVX-512 BF16
     /// and for quantised weights).
-    public var precisionUsed: EmbedderConfiguration.Precision { (model as? Qwen3Model)?.precisionUsed ?? .f32 }
+    public var precisionUsed: EmbedderConfiguration.Precision {
+        switch model {
+        case let qwen3 as Qwen3Model: qwen3.precisionUsed
+        case let bert as BertModel: bert.precisionUsed
+        default: .f32
+        }
+    }
     /// The SIMD path of the kernels, e.g. "avx512+vnni+bf16" (for benchmarks and logs).
     public var kernelPath: String { Ops.kernelPath }
 

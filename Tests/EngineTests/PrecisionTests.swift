@@ -60,4 +60,25 @@ struct PrecisionTests {
             }
         }
     }
+
+    @Test("Encoders run bf16 linear layers too: XLM-RoBERTa folders (e5's mean, bge-m3's CLS) keep 0.999 to sentence-transformers",
+          arguments: [XLMR.mean, XLMR.cls])
+    func encoderBF16(folder: URL) throws {
+        let reference = try XLMR.Reference.load(folder).main
+        let (queryPrompt, documentPrompt) = XLMR.prompts(folder)
+        let texts = reference.queries.map { queryPrompt + $0.text } + reference.documents.map { documentPrompt + $0.text }
+        let f32 = try Embedder.load(path: folder.path)
+        let bf16 = try Embedder.load(path: folder.path, configuration: .init(precision: .bf16))
+        #expect(f32.precisionUsed == .f32)
+        #expect(bf16.precisionUsed == (Ops.bf16Available ? .bf16 : .f32))
+        let (a, b) = (try f32.embed(texts, options: .init(truncate: true)), try bf16.embed(texts, options: .init(truncate: true)))
+        var lowest = 1.0
+        for ((x, y), input) in zip(zip(a, b), reference.all) {
+            let cos = cosine(y.vector, input.vector)
+            lowest = min(lowest, cos)
+            #expect(cos >= 0.999, "cosine \(cos) for \(input.text.prefix(40).debugDescription)")
+            if Ops.bf16Available { #expect(x.vector != y.vector, "bf16 changed nothing: is the bf16 path taken?") }
+        }
+        print("XLM-R \(folder.lastPathComponent) at \(bf16.precisionUsed): lowest cosine to sentence-transformers \(lowest)")
+    }
 }

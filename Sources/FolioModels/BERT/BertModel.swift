@@ -9,6 +9,8 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
     public let config: BertConfig
     let weights: BertWeights
     let pool: ThreadPool
+    /// Arithmetic of the linear layers over float weights (`.bf16`: AVX-512 BF16 products, f32 sums).
+    public let precision: ComputePrecision
     /// One forward pass at a time: the scratch buffers are shared.
     private let scratch = ExclusiveScratch(BertScratch())
 
@@ -16,11 +18,20 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
     public var contextLength: Int { config.contextLength }
     public var pooling: Pooling { config.pooling }
 
-    init(config: BertConfig, weights: BertWeights, pool: ThreadPool) {
+    init(config: BertConfig, weights: BertWeights, pool: ThreadPool, precision: ComputePrecision = .f32) {
         self.config = config
         self.weights = weights
         self.pool = pool
+        self.precision = precision
     }
+
+    /// The same weights (shared, not copied) run at another precision.
+    public func using(precision: ComputePrecision) -> BertModel {
+        precision == self.precision ? self : BertModel(config: config, weights: weights, pool: pool, precision: precision)
+    }
+
+    /// The precision the projections really run: bf16 only for float weights on a CPU with AVX-512 BF16.
+    public var precisionUsed: ComputePrecision { Ops.precisionUsed(precision, weights: weights.layers.first?.wq.dtype ?? .f32) }
 
     public func embed(_ sequences: [[Int32]]) throws -> [[Float]] {
         try forward(sequences, observe: nil)
@@ -96,9 +107,9 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
         // bar; the model is cheap enough that f32 costs little.
         for (layerIndex, l) in w.layers.enumerated() {
             // 3. Projections with bias: x [T, C] -> q, k, v [T, H * D].
-            Ops.matmul(x, rows: T, weight: l.wq, into: q, pool: pool, int8Activations: false)
-            Ops.matmul(x, rows: T, weight: l.wk, into: k, pool: pool, int8Activations: false)
-            Ops.matmul(x, rows: T, weight: l.wv, into: v, pool: pool, int8Activations: false)
+            Ops.matmul(x, rows: T, weight: l.wq, into: q, pool: pool, int8Activations: false, precision: precision)
+            Ops.matmul(x, rows: T, weight: l.wk, into: k, pool: pool, int8Activations: false, precision: precision)
+            Ops.matmul(x, rows: T, weight: l.wv, into: v, pool: pool, int8Activations: false, precision: precision)
             Ops.addBias(q, rows: T, bias: l.bq)
             Ops.addBias(k, rows: T, bias: l.bk)
             Ops.addBias(v, rows: T, bias: l.bv)
@@ -106,16 +117,16 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
             //    q, k, v [t, H, D] -> attn [t, H, D].
             Ops.encoderAttention(q: q, k: k, v: v, out: attn, lengths: lengths, heads: H, headDim: D, pool: pool)
             // 5. Output projection + bias + residual, then LayerNorm: attn [T, C] -> h; x = LN(x + h).
-            Ops.matmul(attn, rows: T, weight: l.wo, into: h, pool: pool, int8Activations: false)
+            Ops.matmul(attn, rows: T, weight: l.wo, into: h, pool: pool, int8Activations: false, precision: precision)
             Ops.addBias(h, rows: T, bias: l.bo)
             Ops.add(h, x, count: T * C)
             Ops.layerNorm(h, rows: T, dim: C, weight: l.attentionNorm, bias: l.attentionNormBias,
                           eps: c.layerNormEps, into: x, pool: pool)
             // 6. MLP: x [T, C] -> up [T, F] (+ bias, GELU) -> h [T, C] (+ bias) ; x = LN(x + h).
-            Ops.matmul(x, rows: T, weight: l.wUp, into: up, pool: pool, int8Activations: false)
+            Ops.matmul(x, rows: T, weight: l.wUp, into: up, pool: pool, int8Activations: false, precision: precision)
             Ops.addBias(up, rows: T, bias: l.bUp)
             Ops.gelu(up, count: T * F, pool: pool)
-            Ops.matmul(up, rows: T, weight: l.wDown, into: h, pool: pool, int8Activations: false)
+            Ops.matmul(up, rows: T, weight: l.wDown, into: h, pool: pool, int8Activations: false, precision: precision)
             Ops.addBias(h, rows: T, bias: l.bDown)
             Ops.add(h, x, count: T * C)
             Ops.layerNorm(h, rows: T, dim: C, weight: l.outputNorm, bias: l.outputNormBias,
