@@ -37,9 +37,15 @@ void *ck_alloc(size_t bytes);
  * first call, reallocated (contents dropped) when a call asks for more, freed when the thread exits.
  * Heap, not stack: the attention scratch alone is about 200 KiB. One slot per user, so a kernel that
  * calls another (int8's packed panels beside its unpacking buffers) never shares a buffer. */
+/* Largest per-thread store of packed weight panels on the row-blocked matmul paths (ck_matmul.c,
+ * ck_matmul_bf16.c): bigger tasks pack and run their panels in groups of at most this many bytes. */
+#define CK_PANEL_STORE (4 << 20)
+
 typedef enum {
     CK_SCRATCH_MATMUL,         /* ck_matmul.c */
+    CK_SCRATCH_MATMUL_PANELS,  /* ck_matmul.c: a group of packed panels, row-blocked path */
     CK_SCRATCH_MATMUL_BF16,    /* ck_matmul_bf16.c */
+    CK_SCRATCH_BF16_PANELS,    /* ck_matmul_bf16.c: a group of packed panels, row-blocked path */
     CK_SCRATCH_INT8,           /* ck_matmul_int8.c: one panel's unpacking and packing */
     CK_SCRATCH_INT8_PANELS,    /* ck_matmul_int8.c: a task's packed panels, row-blocked path */
     CK_SCRATCH_ATTENTION,      /* ck_attention.c */

@@ -44,6 +44,35 @@ struct BF16MatmulTests {
         #expect(maxError(y, ref) < 1e-5, "\(type), AVX-512 BF16: \(ck_bf16_fast() != 0)")
     }
 
+    @Test("From 2,048 rows the kernel runs rows in blocks over groups of packed panels: the same sums, bit for bit, as row slices",
+          arguments: [DType.f32, .f16])
+    func rowBlocksEqualSlices(type: DType) {
+        // M past the threshold, not a multiple of a block; K over three chunks; N over two groups of panels
+        // (CK_PANEL_STORE holds 42 panels of 3 chunks), the last panel partial.
+        let (M, N, K) = (2_100, 1_400, 1_088)
+        var rng = SeededRandom(seed: 1_000 + UInt64(type.rawValue))
+        let w = randomWeights(type, rows: N, cols: K, rng: &rng)
+        var xb = [UInt16](repeating: 0, count: M * K)
+        ck_round_bf16(rng.floats(M * K), &xb, Int64(M * K))
+        var whole = [Float](repeating: .nan, count: M * N), sliced = whole
+        ck_matmul_bf16(ckType(type), w, xb, &whole, Int64(M), Int64(K), Int64(N), 0, 19)
+        ck_matmul_bf16(ckType(type), w, xb, &whole, Int64(M), Int64(K), Int64(N), 19, Int64(N))
+        // 100-row slices take the one-pass path; each row's K chunks are summed in the same order either way.
+        for m0 in stride(from: 0, to: M, by: 100) {
+            let rows = min(100, M - m0)
+            xb.withUnsafeBufferPointer { x in
+                sliced.withUnsafeMutableBufferPointer { y in
+                    ck_matmul_bf16(ckType(type), w, x.baseAddress! + m0 * K, y.baseAddress! + m0 * N, Int64(rows), Int64(K),
+                                   Int64(N), 0, Int64(N))
+                }
+            }
+        }
+        #expect(whole == sliced, "\(type), AVX-512 BF16: \(ck_bf16_fast() != 0)")
+        var ref = [Float](repeating: 0, count: 7 * N)
+        ck_matmul_bf16_ref(ckType(type), w, xb, &ref, 7, Int64(K), Int64(N), 0, Int64(N))
+        #expect(maxError(Array(whole[..<(7 * N)]), ref) < 1e-5)
+    }
+
     @Test("bf16 arithmetic stays within bf16 rounding of the f32 product", arguments: [DType.f32, .f16])
     func closeToF32(type: DType) {
         let (M, N, K) = (5, 40, 512)

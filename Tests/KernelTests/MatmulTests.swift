@@ -55,6 +55,38 @@ struct MatmulTests {
         }
     }
 
+    @Test("From 2,048 rows every path runs rows in blocks over groups of packed panels: the same sums, bit for bit, as row slices",
+          arguments: [DType.f32, .q8_0])
+    func rowBlocksEqualSlices(type: DType) {
+        // M past the threshold, not a multiple of a block; K over three chunks; N over several groups of panels
+        // (CK_PANEL_STORE holds 21 f32 panels of 3 chunks), the last panel partial.
+        let (M, N, K) = (2_100, 1_400, 1_088)
+        var rng = SeededRandom(seed: 500 + UInt64(type.rawValue))
+        let w = randomWeights(type, rows: N, cols: K, rng: &rng)
+        let x = rng.floats(M * K)
+        for isa in [CK_ISA_PORTABLE, ck_cpu_isa()] {
+            var whole = [Float](repeating: .nan, count: M * N), sliced = whole
+            ck_matmul_isa(isa, ckType(type), w, x, &whole, Int64(M), Int64(K), Int64(N), 0, 19)
+            ck_matmul_isa(isa, ckType(type), w, x, &whole, Int64(M), Int64(K), Int64(N), 19, Int64(N))
+            // 100-row slices take the one-pass path; each row's K chunks are summed in the same order either way.
+            for m0 in stride(from: 0, to: M, by: 100) {
+                let rows = min(100, M - m0)
+                x.withUnsafeBufferPointer { x in
+                    sliced.withUnsafeMutableBufferPointer { y in
+                        ck_matmul_isa(isa, ckType(type), w, x.baseAddress! + m0 * K, y.baseAddress! + m0 * N, Int64(rows),
+                                      Int64(K), Int64(N), 0, Int64(N))
+                    }
+                }
+            }
+            #expect(whole == sliced, "\(type) isa \(isa.rawValue)")
+            var wf = [Float](repeating: 0, count: N * K), ref = [Float](repeating: 0, count: 7 * N)
+            ck_dequantize_ref(ckType(type), w, &wf, Int64(N * K))
+            ck_matmul_ref(ckType(type), w, x, &ref, 7, Int64(K), Int64(N), 0, Int64(N))
+            expectClose(Array(whole[..<(7 * N)]), ref, x: x, w: wf, M: 7, N: N, K: K, columns: 0..<N,
+                        "\(type) isa \(isa.rawValue), first rows")
+        }
+    }
+
     @Test("A column range writes only its columns", arguments: [CK_ISA_PORTABLE, ck_cpu_isa()])
     func columnRange(isa: ck_isa) {
         let (M, N, K) = (3, 70, 256)
