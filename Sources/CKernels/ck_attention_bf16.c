@@ -1,5 +1,5 @@
-/* Causal grouped-query attention in bfloat16 (AVX-512 BF16): the flash-attention loop of
- * ck_attention.c with both products on vdpbf16ps, about twice the f32 throughput. q, k and v are
+/* Grouped-query attention in bfloat16 (AVX-512 BF16), causal (decoders) or bidirectional (encoders): the
+ * flash-attention loop of ck_attention.c with both products on vdpbf16ps, about twice the f32 throughput. q, k and v are
  * rounded to bf16 once; scores, the online softmax (max, sum, rescaling) and the output accumulators
  * stay f32; the probabilities are rounded to bf16 for the P V product.
  * Keys are visited in chunks of BC = 128 (four 32-key panels of Q K^T, one P V product of 64 key pairs),
@@ -36,33 +36,44 @@ static int hardware_bf16(void) {
 
 static inline float rb(float x) { return ck_bf16_to_fp32(ck_bf16_round(x)); }
 
-/* Reference twin: exact attention (double sums, one global max) over q, k, v rounded to bf16. The fast
- * kernel also rounds each probability to bf16 (relative 2^-9, averaging out over the keys). */
-void ck_attention_bf16_ref(const float *q, const float *k, const float *v, float *out,
-                           int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
-    const float scale = 1.0f / sqrtf((float)D);
+/* Reference twin: exact attention (double sums, one global max) over q, k, v rounded to bf16; row t sees keys
+ * 0...t (causal) or all T. The fast kernel also rounds each probability to bf16 (relative 2^-9, averaging out
+ * over the keys). */
+static void attention_bf16_ref(const float *q, const float *k, const float *v, float *out,
+                               int64_t T, int64_t Hq, int64_t Hkv, int64_t D, double scale, int causal) {
     const int64_t group = Hq / Hkv;
     double *s = ck_alloc((size_t)T * sizeof(double));
     for (int64_t t = 0; t < T; t++)
         for (int64_t h = 0; h < Hq; h++) {
             const float *qr = q + (t * Hq + h) * D;
             const int64_t kh = h / group;
+            const int64_t keys = causal ? t + 1 : T;
             double mx = -INFINITY;
-            for (int64_t j = 0; j <= t; j++) {
+            for (int64_t j = 0; j < keys; j++) {
                 double d = 0;
                 for (int64_t i = 0; i < D; i++) d += (double)rb(qr[i]) * rb(k[(j * Hkv + kh) * D + i]);
                 s[j] = d * scale;
                 if (s[j] > mx) mx = s[j];
             }
             double sum = 0;
-            for (int64_t j = 0; j <= t; j++) sum += exp(s[j] - mx);
+            for (int64_t j = 0; j < keys; j++) sum += exp(s[j] - mx);
             for (int64_t i = 0; i < D; i++) {
                 double a = 0;
-                for (int64_t j = 0; j <= t; j++) a += exp(s[j] - mx) * rb(v[(j * Hkv + kh) * D + i]);
+                for (int64_t j = 0; j < keys; j++) a += exp(s[j] - mx) * rb(v[(j * Hkv + kh) * D + i]);
                 out[(t * Hq + h) * D + i] = (float)(a / sum);
             }
         }
     free(s);
+}
+
+void ck_attention_bf16_ref(const float *q, const float *k, const float *v, float *out,
+                           int64_t T, int64_t Hq, int64_t Hkv, int64_t D) {
+    attention_bf16_ref(q, k, v, out, T, Hq, Hkv, D, 1.0 / sqrt((double)D), 1);
+}
+
+void ck_encoder_attention_bf16_ref(const float *q, const float *k, const float *v, float *out,
+                                   int64_t T, int64_t Hq, int64_t Hkv, int64_t D, double scale) {
+    attention_bf16_ref(q, k, v, out, T, Hq, Hkv, D, scale, 0);
 }
 
 int ck_attention_bf16_supported(int64_t D) {
@@ -177,9 +188,11 @@ typedef struct {
     uint32_t pb[BQ * BC / 2];
 } attn_bf16_scratch; /* about 120 KiB a thread */
 
+/* Causal: row i sees keys 0...i; else all T (padding keys of the last panel are masked either way). */
 CK_BF16 static void attention_items(const float *q, const uint32_t *kp, const uint32_t *vp, float *out,
-                                    int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
-    const float c = 1.44269504088896341f / sqrtf((float)D);
+                                    int64_t T, int64_t Hq, int64_t Hkv, int64_t D, float scale, int causal,
+                                    int64_t item0, int64_t item1) {
+    const float c = 1.44269504088896341f * scale;
     const int64_t group = Hq / Hkv, blocks = (T + BQ - 1) / BQ, tiles = (T + BK - 1) / BK, dw = D / 2;
     const int64_t pairs = tiles * BK / 2;
     attn_bf16_scratch *sc = ck_thread_scratch(CK_SCRATCH_ATTENTION_BF16, sizeof(attn_bf16_scratch));
@@ -196,12 +209,13 @@ CK_BF16 static void attention_items(const float *q, const uint32_t *kp, const ui
                                     (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(qr + d + 16), _mm512_loadu_ps(qr + d)));
         }
         /* Chunks start at multiples of BC <= i0 (BQ divides BC), so every row sees each chunk's first key. */
-        for (int64_t j0 = 0; j0 < i1; j0 += BC) {
-            const int64_t jn = i1 - j0 < BC ? i1 - j0 : BC;
+        const int64_t keys = causal ? i1 : T;
+        for (int64_t j0 = 0; j0 < keys; j0 += BC) {
+            const int64_t jn = keys - j0 < BC ? keys - j0 : BC;
             for (int64_t t = 0; t * BK < jn; t++) /* s[r][t*32..] = q k^T over one key panel */
                 ck_btile_avx512(sc->qb, dw, kp + (kh * tiles + j0 / BK + t) * tile_words(D), dw, s + t * BK, BC, nq, BK, 0);
             for (int64_t r = 0; r < nq; r++) {
-                const int64_t jv = i0 + r - j0 + 1 < jn ? i0 + r - j0 + 1 : jn; /* causal: keys <= i0 + r */
+                const int64_t jv = causal && i0 + r - j0 + 1 < jn ? i0 + r - j0 + 1 : jn; /* causal: keys <= i0 + r */
                 softmax_chunk(s + r * BC, jv, c, &mrow[r], &lrow[r], acc + r * D, D, j0 == 0, sc->pb + r * (BC / 2));
             }
             for (int64_t p = 0; p < D / BK; p++) /* acc += P V, one 32-column panel of D over the chunk's pairs */
@@ -238,6 +252,15 @@ void ck_attention_packed_bf16(const float *q, const uint32_t *kp, const uint32_t
                               int64_t T, int64_t Hq, int64_t Hkv, int64_t D, int64_t item0, int64_t item1) {
     if (!hardware_bf16() || D % BK != 0 || D > CK_ATTN_MAX_D || Hkv <= 0 || Hq % Hkv != 0) abort(); /* programmer error */
 #ifdef CK_X86
-    attention_items(q, kp, vp, out, T, Hq, Hkv, D, item0, item1);
+    attention_items(q, kp, vp, out, T, Hq, Hkv, D, 1.0f / sqrtf((float)D), 1, item0, item1);
+#endif
+}
+
+void ck_encoder_attention_packed_bf16(const float *q, const uint32_t *kp, const uint32_t *vp, float *out,
+                                      int64_t T, int64_t Hq, int64_t Hkv, int64_t D, float scale,
+                                      int64_t item0, int64_t item1) {
+    if (!hardware_bf16() || D % BK != 0 || D > CK_ATTN_MAX_D || Hkv <= 0 || Hq % Hkv != 0) abort(); /* programmer error */
+#ifdef CK_X86
+    attention_items(q, kp, vp, out, T, Hq, Hkv, D, scale, 0, item0, item1);
 #endif
 }

@@ -25,9 +25,10 @@ extension Ops {
         }
         // Keys and values packed once as matmul panels (shared by every query block and head), instead of
         // once per work item: [Hkv, T / 32, D, 32] each, about the size of k and v.
-        packedAttention(Float.self, count: Int(ck_attention_packed_floats(T, Hkv, D)), T: T, Hq: Hq, Hkv: Hkv, pool: pool,
-                        pack: { kp, vp, i0, i1 in ck_attention_pack(k, v, T, Hkv, D, kp, vp, i0, i1) },
-                        attend: { kp, vp, item in ck_attention_packed(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
+        packedAttention(Float.self, lengths: [tokens], Hq: Hq, Hkv: Hkv, pool: pool,
+                        count: { ck_attention_packed_floats($0, Hkv, D) },
+                        pack: { _, kp, vp, i0, i1 in ck_attention_pack(k, v, T, Hkv, D, kp, vp, i0, i1) },
+                        attend: { _, kp, vp, item in ck_attention_packed(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
     }
 
     /// Attention of one sequence's last query row only: q [qHeads, headDim] at position tokens - 1, against k, v
@@ -52,30 +53,86 @@ extension Ops {
         // Keys less their mean (a constant per query row's scores, which softmax ignores): less for bf16 to round.
         var mean = [Float](repeating: 0, count: Int(Hkv * D))
         ck_attention_key_mean(k, T, Hkv, D, &mean)
-        packedAttention(UInt32.self, count: Int(ck_attention_bf16_packed_words(T, Hkv, D)), T: T, Hq: Hq, Hkv: Hkv, pool: pool,
-                        pack: { kp, vp, i0, i1 in ck_attention_pack_bf16(k, mean, v, T, Hkv, D, kp, vp, i0, i1) },
-                        attend: { kp, vp, item in ck_attention_packed_bf16(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
+        packedAttention(UInt32.self, lengths: [Int(T)], Hq: Hq, Hkv: Hkv, pool: pool,
+                        count: { ck_attention_bf16_packed_words($0, Hkv, D) },
+                        pack: { _, kp, vp, i0, i1 in ck_attention_pack_bf16(k, mean, v, T, Hkv, D, kp, vp, i0, i1) },
+                        attend: { _, kp, vp, item in ck_attention_packed_bf16(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
     }
 
-    /// The schedule both precisions share: k and v panels of `count` elements each (64-byte aligned, freed on
-    /// return), packed over `pool` in up to four tasks a thread (`pack(kp, vp, item0, item1)` over the
-    /// `ck_attention_pack_items` items), then one `attend(kp, vp, item)` per attention work item.
+    /// Bidirectional attention in bf16 over sequences packed end to end, each attending only to itself (the encoders'
+    /// `--precision bf16`): per sequence, keys less their mean, packed as in ``causalAttentionBF16``.
+    ///
+    /// q, out: [Σ lengths, Hq, D] (`out` may be `q`); k, v: [Σ lengths, Hkv, D].
+    static func encoderAttentionBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                     out: UnsafeMutablePointer<Float>, lengths: [Int], Hq: Int64, Hkv: Int64, D: Int64,
+                                     scale: Float, pool: ThreadPool) {
+        var row = [0]  // row[s]: sequence s's first row
+        for t in lengths { row.append(row.last! + t) }
+        let (qWidth, kvWidth) = (Int(Hq * D), Int(Hkv * D))
+        var means = [Float](repeating: 0, count: lengths.count * kvWidth)  // [sequences, Hkv, D]
+        means.withUnsafeMutableBufferPointer { m in
+            let m = m.baseAddress!
+            pool.parallelFor(lengths.count) { s in
+                ck_attention_key_mean(k + row[s] * kvWidth, Int64(lengths[s]), Hkv, D, m + s * kvWidth)
+            }
+            packedAttention(UInt32.self, lengths: lengths, Hq: Hq, Hkv: Hkv, pool: pool,
+                            count: { ck_attention_bf16_packed_words($0, Hkv, D) },
+                            pack: { s, kp, vp, i0, i1 in
+                                ck_attention_pack_bf16(k + row[s] * kvWidth, m + s * kvWidth, v + row[s] * kvWidth,
+                                                       Int64(lengths[s]), Hkv, D, kp, vp, i0, i1)
+                            },
+                            attend: { s, kp, vp, item in
+                                ck_encoder_attention_packed_bf16(q + row[s] * qWidth, kp, vp, out + row[s] * qWidth,
+                                                                 Int64(lengths[s]), Hq, Hkv, D, scale, item, item + 1)
+                            })
+        }
+    }
+
+    /// The schedule every packed attention shares, over sequences packed end to end (one, for causal attention):
+    /// per sequence s of T tokens, k and v panels of `count(T)` elements each (64-byte aligned, freed on return),
+    /// packed over `pool` in up to four tasks a thread (`pack(s, kp, vp, item0, item1)` over its
+    /// `ck_attention_pack_items` items), then one `attend(s, kp, vp, item)` per attention work item of every sequence.
     private static func packedAttention<Element>(
-        _: Element.Type, count: Int, T: Int64, Hq: Int64, Hkv: Int64, pool: ThreadPool,
-        pack: (UnsafeMutablePointer<Element>, UnsafeMutablePointer<Element>, Int64, Int64) -> Void,
-        attend: (UnsafePointer<Element>, UnsafePointer<Element>, Int64) -> Void
+        _: Element.Type, lengths: [Int], Hq: Int64, Hkv: Int64, pool: ThreadPool, count: (Int64) -> Int,
+        pack: (Int, UnsafeMutablePointer<Element>, UnsafeMutablePointer<Element>, Int64, Int64) -> Void,
+        attend: (Int, UnsafePointer<Element>, UnsafePointer<Element>, Int64) -> Void
     ) {
-        let bytes = count * MemoryLayout<Element>.stride
+        // Per sequence: its panels' first element, and its first pack and attention items in the global numbering.
+        var panel = [0], firstPack = [0], firstItem = [0]
+        for t in lengths {
+            let align = 64 / MemoryLayout<Element>.stride  // each sequence's panels 64-byte aligned
+            panel.append(panel.last! + (count(Int64(t)) + align - 1) / align * align)
+            firstPack.append(firstPack.last! + Int(ck_attention_pack_items(Int64(t), Hkv)))
+            firstItem.append(firstItem.last! + Int(ck_attention_items(Int64(t), Hq)))
+        }
+        let bytes = max(panel.last!, 1) * MemoryLayout<Element>.stride
         let kRaw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         let vRaw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         defer { kRaw.deallocate(); vRaw.deallocate() }
-        let kp = kRaw.bindMemory(to: Element.self, capacity: count), vp = vRaw.bindMemory(to: Element.self, capacity: count)
-        let packItems = Int(ck_attention_pack_items(T, Hkv))
+        let kp = kRaw.bindMemory(to: Element.self, capacity: panel.last!)
+        let vp = vRaw.bindMemory(to: Element.self, capacity: panel.last!)
+        // The last sequence s with first[s] <= item.
+        func sequence(of item: Int, _ first: [Int]) -> Int {
+            var lo = 0, hi = lengths.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if first[mid] <= item { lo = mid } else { hi = mid - 1 }
+            }
+            return lo
+        }
+        let packItems = firstPack.last!
         let packTasks = min(packItems, pool.threadCount * 4)
         pool.parallelFor(packTasks) { task in
-            pack(kp, vp, Int64(packItems * task / packTasks), Int64(packItems * (task + 1) / packTasks))
+            var (item, end) = (packItems * task / packTasks, packItems * (task + 1) / packTasks)
+            while item < end {  // a task's items may span sequences
+                let s = sequence(of: item, firstPack), stop = min(end, firstPack[s + 1])
+                pack(s, kp + panel[s], vp + panel[s], Int64(item - firstPack[s]), Int64(stop - firstPack[s]))
+                item = stop
+            }
         }
-        let items = Int(ck_attention_items(T, Hq))
-        pool.parallelFor(items) { item in attend(UnsafePointer(kp), UnsafePointer(vp), Int64(item)) }
+        pool.parallelFor(firstItem.last!) { item in
+            let s = sequence(of: item, firstItem)
+            attend(s, UnsafePointer(kp + panel[s]), UnsafePointer(vp + panel[s]), Int64(item - firstItem[s]))
+        }
     }
 }

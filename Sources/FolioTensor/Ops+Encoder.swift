@@ -65,21 +65,28 @@ extension Ops {
     /// q, k, v, out: [Σ lengths, heads, headDim]; `lengths` are the sequences' token counts in order.
     public static func encoderAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                         out: UnsafeMutablePointer<Float>, lengths: [Int], heads: Int, headDim: Int,
-                                        pool: ThreadPool) {
+                                        pool: ThreadPool, precision: ComputePrecision = .f32) {
         encoderAttention(q: q, k: k, v: v, out: out, lengths: lengths, qHeads: heads, kvHeads: heads, headDim: headDim,
-                         scale: 1 / Float(headDim).squareRoot(), window: nil, pool: pool)
+                         scale: 1 / Float(headDim).squareRoot(), window: nil, pool: pool, precision: precision)
     }
 
     /// Bidirectional grouped-query attention over packed sequences (EmbeddingGemma): query head h reads kv head
     /// h / (qHeads / kvHeads), softmax scale `scale`; with `window` r, token i sees only tokens j with |i - j| <= r
-    /// of its own sequence (a bidirectional sliding window), else all of them.
+    /// of its own sequence (a bidirectional sliding window), else all of them. With `precision` `.bf16`, no window
+    /// and ``attentionBF16Available(headDim:)``, both products run in bf16 as in ``causalAttention``.
     ///
     /// q, out: [Σ lengths, qHeads, headDim]; k, v: [Σ lengths, kvHeads, headDim].
     public static func encoderAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                         out: UnsafeMutablePointer<Float>, lengths: [Int], qHeads: Int, kvHeads: Int,
-                                        headDim: Int, scale: Float, window: Int?, pool: ThreadPool) {
+                                        headDim: Int, scale: Float, window: Int?, pool: ThreadPool,
+                                        precision: ComputePrecision = .f32) {
         precondition(qHeads > 0 && headDim > 0 && kvHeads > 0 && qHeads % kvHeads == 0,
                      "attention needs heads and headDim above 0, and kv heads dividing query heads")
+        if precision == .bf16 && window == nil && attentionBF16Available(headDim: headDim) {
+            encoderAttentionBF16(q: q, k: k, v: v, out: out, lengths: lengths, Hq: Int64(qHeads), Hkv: Int64(kvHeads),
+                                 D: Int64(headDim), scale: scale, pool: pool)
+            return
+        }
         // firstItem[s]: the packed item where sequence s starts; its rows start at row[s].
         var firstItem = [0], row = [0]
         for t in lengths {

@@ -45,3 +45,47 @@ struct BF16AttentionTests {
         }
     }
 }
+
+@Suite("Bidirectional attention in bf16")
+struct BF16EncoderAttentionTests {
+    @Test("Packed sequences at bf16 equal the bf16 reference of each alone, and stay near f32")
+    func packedEqualsReference() {
+        guard Ops.attentionBF16Available(headDim: 64) else {
+            #expect(!Ops.bf16Available || ck_attention_bf16_supported(64) == 0)
+            return
+        }
+        var rng = SeededRandom(seed: 91)
+        // Lengths across the 32-row query blocks and the 128-key chunks: one row, a partial panel, several chunks.
+        for (lengths, Hq, Hkv, D, scale) in [([1, 33, 300, 17], 4, 4, 64, 0.125), ([129, 2], 6, 2, 32, 0.3)]
+            as [([Int], Int, Int, Int, Float)] {
+            let T = lengths.reduce(0, +)
+            let q = rng.floats(T * Hq * D, scale: 2), k = rng.floats(T * Hkv * D, scale: 2), v = rng.floats(T * Hkv * D)
+            var out = q  // in place, as the encoders may call it
+            out.withUnsafeMutableBufferPointer { p in
+                Ops.encoderAttention(q: p.baseAddress!, k: k, v: v, out: p.baseAddress!, lengths: lengths, qHeads: Hq,
+                                     kvHeads: Hkv, headDim: D, scale: scale, window: nil, pool: ThreadPool(threads: 3),
+                                     precision: .bf16)
+            }
+            var bfRef = [Float](repeating: .nan, count: T * Hq * D), f32Ref = bfRef
+            var start = 0
+            for t in lengths {
+                let (qo, kvo) = (start * Hq * D, start * Hkv * D)
+                q.withUnsafeBufferPointer { qp in k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
+                    bfRef.withUnsafeMutableBufferPointer { b in f32Ref.withUnsafeMutableBufferPointer { f in
+                        ck_encoder_attention_bf16_ref(qp.baseAddress! + qo, kp.baseAddress! + kvo, vp.baseAddress! + kvo,
+                                                      b.baseAddress! + qo, Int64(t), Int64(Hq), Int64(Hkv), Int64(D), Double(scale))
+                        ck_encoder_attention_gqa_ref(qp.baseAddress! + qo, kp.baseAddress! + kvo, vp.baseAddress! + kvo,
+                                                     f.baseAddress! + qo, Int64(t), Int64(Hq), Int64(Hkv), Int64(D),
+                                                     Double(scale), -1)
+                    } }
+                } } }
+                start += t
+            }
+            // The kernel subtracts each sequence's key mean (exact in the reals, not in bf16) and rounds the
+            // probabilities to bf16: a few 1e-3 from the bf16 reference, about 1e-2 from f32.
+            #expect(maxRelativeError(out, bfRef, floor: 1) < 6e-3, "lengths \(lengths) Hq \(Hq) Hkv \(Hkv) D \(D)")
+            #expect(maxRelativeError(out, f32Ref, floor: 1) < 2e-2, "lengths \(lengths) Hq \(Hq) Hkv \(Hkv) D \(D)")
+            #expect(maxRelativeError(out, f32Ref, floor: 1) > 1e-5, "bf16 rounding must show")
+        }
+    }
+}

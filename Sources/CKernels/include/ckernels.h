@@ -113,6 +113,13 @@ void ck_attention_packed_bf16(const float *q, const uint32_t *kp, const uint32_t
 /* Reference twin: exact attention over bf16-rounded q, k, v (double sums). */
 void ck_attention_bf16_ref(const float *q, const float *k, const float *v, float *out,
                            int64_t T, int64_t Hq, int64_t Hkv, int64_t D);
+/* Bidirectional (encoders): every row sees all T keys, softmax scale `scale`; the same packing and work items
+ * (ck_attention_items(T, Hq), all of equal cost). out may be q. */
+void ck_encoder_attention_packed_bf16(const float *q, const uint32_t *kp, const uint32_t *vp, float *out,
+                                      int64_t T, int64_t Hq, int64_t Hkv, int64_t D, float scale,
+                                      int64_t item0, int64_t item1);
+void ck_encoder_attention_bf16_ref(const float *q, const float *k, const float *v, float *out,
+                                   int64_t T, int64_t Hq, int64_t Hkv, int64_t D, double scale);
 
 /* ---- bf16 linear layer (AVX-512 BF16 vdpbf16ps) ------------------------------------------------- */
 

@@ -113,9 +113,10 @@ public final class BertModel: EmbeddingModel, @unchecked Sendable {
             Ops.addBias(q, rows: T, bias: l.bq)
             Ops.addBias(k, rows: T, bias: l.bk)
             Ops.addBias(v, rows: T, bias: l.bv)
-            // 4. Bidirectional attention, each sequence on its own (no padding, so no mask):
-            //    q, k, v [t, H, D] -> attn [t, H, D].
-            Ops.encoderAttention(q: q, k: k, v: v, out: attn, lengths: lengths, heads: H, headDim: D, pool: pool)
+            // 4. Bidirectional attention, each sequence on its own (no padding, so no mask), in bf16 at
+            //    `precision` bf16 whatever the weights: q, k, v [t, H, D] -> attn [t, H, D].
+            Ops.encoderAttention(q: q, k: k, v: v, out: attn, lengths: lengths, heads: H, headDim: D, pool: pool,
+                                 precision: precision)
             // 5. Output projection + bias + residual, then LayerNorm: attn [T, C] -> h; x = LN(x + h).
             Ops.matmul(attn, rows: T, weight: l.wo, into: h, pool: pool, int8Activations: false, precision: precision)
             Ops.addBias(h, rows: T, bias: l.bo)
