@@ -20,7 +20,8 @@ extension Ops {
         guard tokens > 0 else { return }
         let (T, Hq, Hkv, D) = (Int64(tokens), Int64(qHeads), Int64(kvHeads), Int64(headDim))
         if precision == .bf16 && attentionBF16Available(headDim: headDim) {
-            causalAttentionBF16(q: q, k: k, v: v, out: out, T: T, Hq: Hq, Hkv: Hkv, D: D, pool: pool)
+            attentionBF16(q: q, k: k, v: v, out: out, lengths: [tokens], Hq: Hq, Hkv: Hkv, D: D,
+                          scale: 1 / Float(headDim).squareRoot(), causal: true, pool: pool)
             return
         }
         // Keys and values packed once as matmul panels (shared by every query block and head), instead of
@@ -45,27 +46,16 @@ extension Ops {
     /// that is a multiple of 32.
     public static func attentionBF16Available(headDim: Int) -> Bool { ck_attention_bf16_supported(Int64(headDim)) != 0 }
 
-    /// The bf16 kernel: keys and values rounded and packed once ([Hkv, T / 32, D * 16] words each), then
-    /// the same work items as the f32 path.
-    static func causalAttentionBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                                    out: UnsafeMutablePointer<Float>, T: Int64, Hq: Int64, Hkv: Int64, D: Int64,
-                                    pool: ThreadPool) {
-        // Keys less their mean (a constant per query row's scores, which softmax ignores): less for bf16 to round.
-        var mean = [Float](repeating: 0, count: Int(Hkv * D))
-        ck_attention_key_mean(k, T, Hkv, D, &mean)
-        packedAttention(UInt32.self, lengths: [Int(T)], Hq: Hq, Hkv: Hkv, pool: pool,
-                        count: { ck_attention_bf16_packed_words($0, Hkv, D) },
-                        pack: { _, kp, vp, i0, i1 in ck_attention_pack_bf16(k, mean, v, T, Hkv, D, kp, vp, i0, i1) },
-                        attend: { _, kp, vp, item in ck_attention_packed_bf16(q, kp, vp, out, T, Hq, Hkv, D, item, item + 1) })
-    }
-
-    /// Bidirectional attention in bf16 over sequences packed end to end, each attending only to itself (the encoders'
-    /// `--precision bf16`): per sequence, keys less their mean, packed as in ``causalAttentionBF16``.
+    /// The bf16 kernel over sequences packed end to end, each attending only to itself, causally (decoders: one
+    /// sequence) or to all its tokens (the encoders' `--precision bf16`): per sequence, keys less their mean (a
+    /// constant per query row's scores, which softmax ignores: less for bf16 to round), keys and values rounded and
+    /// packed once ([Hkv, T / 32, D * 16] words each), then the same work items as the f32 path.
     ///
-    /// q, out: [Σ lengths, Hq, D] (`out` may be `q`); k, v: [Σ lengths, Hkv, D].
-    static func encoderAttentionBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                                     out: UnsafeMutablePointer<Float>, lengths: [Int], Hq: Int64, Hkv: Int64, D: Int64,
-                                     scale: Float, pool: ThreadPool) {
+    /// q, out: [Σ lengths, Hq, D] (`out` may be `q`); k, v: [Σ lengths, Hkv, D]. Causal attention's kernel scales by
+    /// 1/sqrt(D) itself, the only `scale` its caller passes.
+    static func attentionBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                              out: UnsafeMutablePointer<Float>, lengths: [Int], Hq: Int64, Hkv: Int64, D: Int64,
+                              scale: Float, causal: Bool, pool: ThreadPool) {
         var row = [0]  // row[s]: sequence s's first row
         for t in lengths { row.append(row.last! + t) }
         let (qWidth, kvWidth) = (Int(Hq * D), Int(Hkv * D))
@@ -82,8 +72,12 @@ extension Ops {
                                                        Int64(lengths[s]), Hkv, D, kp, vp, i0, i1)
                             },
                             attend: { s, kp, vp, item in
-                                ck_encoder_attention_packed_bf16(q + row[s] * qWidth, kp, vp, out + row[s] * qWidth,
-                                                                 Int64(lengths[s]), Hq, Hkv, D, scale, item, item + 1)
+                                let (qs, os, T) = (q + row[s] * qWidth, out + row[s] * qWidth, Int64(lengths[s]))
+                                if causal {
+                                    ck_attention_packed_bf16(qs, kp, vp, os, T, Hq, Hkv, D, item, item + 1)
+                                } else {
+                                    ck_encoder_attention_packed_bf16(qs, kp, vp, os, T, Hq, Hkv, D, scale, item, item + 1)
+                                }
                             })
         }
     }
@@ -99,8 +93,8 @@ extension Ops {
     ) {
         // Per sequence: its panels' first element, and its first pack and attention items in the global numbering.
         var panel = [0], firstPack = [0], firstItem = [0]
+        let align = 64 / MemoryLayout<Element>.stride  // each sequence's panels 64-byte aligned
         for t in lengths {
-            let align = 64 / MemoryLayout<Element>.stride  // each sequence's panels 64-byte aligned
             panel.append(panel.last! + (count(Int64(t)) + align - 1) / align * align)
             firstPack.append(firstPack.last! + Int(ck_attention_pack_items(Int64(t), Hkv)))
             firstItem.append(firstItem.last! + Int(ck_attention_items(Int64(t), Hq)))
@@ -111,28 +105,30 @@ extension Ops {
         defer { kRaw.deallocate(); vRaw.deallocate() }
         let kp = kRaw.bindMemory(to: Element.self, capacity: panel.last!)
         let vp = vRaw.bindMemory(to: Element.self, capacity: panel.last!)
-        // The last sequence s with first[s] <= item.
-        func sequence(of item: Int, _ first: [Int]) -> Int {
-            var lo = 0, hi = lengths.count - 1
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if first[mid] <= item { lo = mid } else { hi = mid - 1 }
-            }
-            return lo
-        }
         let packItems = firstPack.last!
         let packTasks = min(packItems, pool.threadCount * 4)
         pool.parallelFor(packTasks) { task in
             var (item, end) = (packItems * task / packTasks, packItems * (task + 1) / packTasks)
             while item < end {  // a task's items may span sequences
-                let s = sequence(of: item, firstPack), stop = min(end, firstPack[s + 1])
+                let s = sequence(of: item, starts: firstPack), stop = min(end, firstPack[s + 1])
                 pack(s, kp + panel[s], vp + panel[s], Int64(item - firstPack[s]), Int64(stop - firstPack[s]))
                 item = stop
             }
         }
         pool.parallelFor(firstItem.last!) { item in
-            let s = sequence(of: item, firstItem)
+            let s = sequence(of: item, starts: firstItem)
             attend(s, UnsafePointer(kp + panel[s]), UnsafePointer(vp + panel[s]), Int64(item - firstItem[s]))
         }
+    }
+
+    /// Packed sequences' work: the sequence s that global item `item` belongs to, the last one with
+    /// starts[s] <= item (`starts`: each sequence's first item, then the total).
+    static func sequence(of item: Int, starts: [Int]) -> Int {
+        var lo = 0, hi = starts.count - 2
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= item { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
     }
 }

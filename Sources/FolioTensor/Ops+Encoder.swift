@@ -83,8 +83,8 @@ extension Ops {
         precondition(qHeads > 0 && headDim > 0 && kvHeads > 0 && qHeads % kvHeads == 0,
                      "attention needs heads and headDim above 0, and kv heads dividing query heads")
         if precision == .bf16 && window == nil && attentionBF16Available(headDim: headDim) {
-            encoderAttentionBF16(q: q, k: k, v: v, out: out, lengths: lengths, Hq: Int64(qHeads), Hkv: Int64(kvHeads),
-                                 D: Int64(headDim), scale: scale, pool: pool)
+            attentionBF16(q: q, k: k, v: v, out: out, lengths: lengths, Hq: Int64(qHeads), Hkv: Int64(kvHeads),
+                          D: Int64(headDim), scale: scale, causal: false, pool: pool)
             return
         }
         // firstItem[s]: the packed item where sequence s starts; its rows start at row[s].
@@ -96,11 +96,7 @@ extension Ops {
         let (Hq, Hkv, D, radius) = (Int64(qHeads), Int64(kvHeads), Int64(headDim), Int64(window ?? -1))
         let (qWidth, kvWidth) = (qHeads * headDim, kvHeads * headDim)
         pool.parallelFor(firstItem.last!) { item in
-            var lo = 0, hi = lengths.count - 1  // the last sequence whose first item is <= item
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if firstItem[mid] <= item { lo = mid } else { hi = mid - 1 }
-            }
+            let lo = sequence(of: item, starts: firstItem)
             let (qo, kvo, local) = (row[lo] * qWidth, row[lo] * kvWidth, Int64(item - firstItem[lo]))
             ck_encoder_attention_gqa(q + qo, k + kvo, v + kvo, out + qo, Int64(lengths[lo]), Hq, Hkv, D, scale, radius,
                                      local, local + 1)
