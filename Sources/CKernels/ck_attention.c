@@ -110,8 +110,9 @@ static inline __attribute__((always_inline)) void attention_items(
     float *restrict acc = sc->acc, *restrict kt = sc->kt, *restrict vt = sc->vt, *restrict s = sc->s, *restrict qrows = sc->qb;
     float mrow[BQ], lrow[BQ];
     for (int64_t item = item0; item < item1; item++) {
-        /* Last query blocks first: they see the most keys, so dynamic scheduling balances better. */
-        const int64_t qb = blocks - 1 - item / Hq, h = item % Hq, kh = h / group;
+        int64_t qb, h;
+        ck_attention_item(item, blocks, Hq, Hkv, &qb, &h);
+        const int64_t kh = h / group;
         const int64_t i0 = qb * BQ, i1 = i0 + BQ < T ? i0 + BQ : T, nq = i1 - i0;
         for (int64_t r = 0; r < nq; r++) { mrow[r] = -INFINITY; lrow[r] = 0; }
         for (int64_t r = 0; r < nq * D; r++) acc[r] = 0;

@@ -54,6 +54,17 @@ typedef enum {
 } ck_scratch_slot;
 void *ck_thread_scratch(ck_scratch_slot slot, size_t bytes);
 
+/* Attention work item -> (query block qb, query head h), for the f32 and bf16 kernels: kv head by kv head, and
+ * within one the last query blocks first (they see the most keys, so dynamic scheduling balances better), the
+ * heads sharing it side by side. Threads taking items in order then read the same kv head's keys and values,
+ * which stay in L3 (bf16 at 8,192 tokens, one thread: 88% of the register peak, against 70% with the kv heads
+ * interleaved and all of them, 32 MiB, streaming from memory). */
+static inline void ck_attention_item(int64_t item, int64_t blocks, int64_t Hq, int64_t Hkv, int64_t *qb, int64_t *h) {
+    const int64_t group = Hq / Hkv, kh = item / (blocks * group), rest = item % (blocks * group);
+    *qb = blocks - 1 - rest / group;
+    *h = kh * group + rest % group;
+}
+
 /* IEEE half -> float, exact for every input (subnormals, inf, nan). */
 static inline float ck_fp16_to_fp32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;

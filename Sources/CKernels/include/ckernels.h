@@ -169,7 +169,8 @@ void ck_rope(float *x, int64_t T, int64_t H, int64_t D, int64_t pos0, float thet
  *   q: [T, Hq, D], k, v: [T, Hkv, D], out: [T, Hq, D]; query t attends to keys 0...t.
  * The reference keeps one row of T scores; the fast version is flash-attention style (online softmax
  * over key tiles, memory O(CK_ATTN_BQ * D) per call) and runs work items [item0, item1) so threads can
- * split it: ck_attention_items(T, Hq) items of (block of CK_ATTN_BQ query rows, head), costliest first.
+ * split it: ck_attention_items(T, Hq) items of (block of CK_ATTN_BQ query rows, head), kv head by kv head and
+ * costliest first within one.
  * out may be q itself: an item reads only its own query rows and head, and writes them last.
  * D must be at most CK_ATTN_MAX_D. */
 #define CK_ATTN_BQ 32
